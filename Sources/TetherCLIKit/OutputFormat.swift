@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import TetherCore
+import Yams
+
+/// `--format text|json|yaml`, taken by every listing command.
+public enum OutputFormat: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case text, json, yaml
+}
+
+/// Renders a listing in the format the user asked for: structured formats
+/// encode `value`; text uses the command's own table.
+public enum Output {
+    public static func render<Value: Encodable>(
+        _ value: Value,
+        as format: OutputFormat,
+        text: () -> String
+    ) throws -> String {
+        switch format {
+        case .text:
+            return text()
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
+        case .yaml:
+            let encoder = YAMLEncoder()
+            encoder.options.sortKeys = true
+            return try encoder.encode(value)
+        }
+    }
+
+    /// Prints without adding a second newline to output that already ends in one.
+    public static func emit(_ text: String) {
+        if text.hasSuffix("\n") { print(text, terminator: "") } else { print(text) }
+    }
+}
