@@ -67,6 +67,9 @@ let package = Package(
             ]
         ),
 
+        // The node service: sessions, processes, SSH server (grows with issue 3).
+        .target(name: "TetherNode", dependencies: ["TetherCore", "CTetherSpawn"]),
+
         // Shared command-line plumbing (output formats, error reporting).
         .target(
             name: "TetherCLIKit",
@@ -109,6 +112,7 @@ let package = Package(
         .testTarget(name: "TetherIdentityTests", dependencies: ["TetherIdentity", "TetherCore"]),
         .testTarget(name: "TetherPolicyTests", dependencies: ["TetherPolicy", "TetherCore"]),
         .testTarget(name: "TetherStorageTests", dependencies: ["TetherStorage", "TetherCore"]),
+        .testTarget(name: "TetherNodeTests", dependencies: ["TetherNode", "TetherCore"]),
         .testTarget(name: "TetherCLITests", dependencies: ["TetherCore"]),
     ],
     swiftLanguageModes: [.v6]
