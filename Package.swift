@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
     ],
     targets: [
         // Pure logic: errors, wall clock, durations, labels.
@@ -64,6 +67,21 @@ let package = Package(
                 "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // Reverse tunnels: HTTP/2 over one outbound connection (the agent is the
+        // HTTP/2 server), PING liveness, reconnect with backoff.
+        .target(
+            name: "TetherTunnel",
+            dependencies: [
+                "TetherCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -112,6 +130,16 @@ let package = Package(
         .testTarget(name: "TetherIdentityTests", dependencies: ["TetherIdentity", "TetherCore"]),
         .testTarget(name: "TetherPolicyTests", dependencies: ["TetherPolicy", "TetherCore"]),
         .testTarget(name: "TetherStorageTests", dependencies: ["TetherStorage", "TetherCore"]),
+        .testTarget(
+            name: "TetherTunnelTests",
+            dependencies: [
+                "TetherTunnel", "TetherCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+            ]
+        ),
         .testTarget(name: "TetherNodeTests", dependencies: ["TetherNode", "TetherCore"]),
         .testTarget(name: "TetherCLITests", dependencies: ["TetherCore"]),
     ],

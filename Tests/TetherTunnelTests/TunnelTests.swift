@@ -1,0 +1,106 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+import TetherCore
+@testable import TetherTunnel
+
+@Suite struct TunnelTests {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+
+    private func echo(_ registry: TunnelRegistry, greeting: String, payload: String) async throws -> String {
+        let done = group.next().makePromise(of: String.self)
+        let stream = try await registry.openStream(
+            to: "node-1",
+            request: TunnelStreamRequest(path: "/v1/echo", metadata: ["greeting": greeting])
+        ) { channel in
+            try channel.pipeline.syncOperations.addHandler(Collector(done: done))
+        }
+        try await stream.writeAndFlush(ByteBuffer(string: payload))
+        try await stream.close(mode: .output)
+        return try await done.futureResult.get()
+    }
+
+    @Test func streamsCarryBytesBothWaysWithMetadata() async throws {
+        let registry = TunnelRegistry()
+        let hub = try await startHub(registry: registry, group: group)
+        let agent = makeAgent(port: hub.localAddress!.port!, group: group)
+        let running = Task { await agent.run() }
+        defer { running.cancel() }
+
+        #expect(await eventually { registry.status(of: "node-1") != nil })
+        #expect(try await echo(registry, greeting: "hi:", payload: "hello") == "hi:hello")
+
+        // Many concurrent streams share the one connection.
+        let large = String(repeating: "x", count: 3 << 20)
+        async let a = echo(registry, greeting: "a:", payload: large)
+        async let b = echo(registry, greeting: "b:", payload: "small")
+        #expect(try await a == "a:" + large)
+        #expect(try await b == "b:small")
+        try await hub.close()
+    }
+
+    @Test func refusalsCarryTheNodesReason() async throws {
+        let registry = TunnelRegistry()
+        let hub = try await startHub(registry: registry, group: group)
+        let running = Task { await makeAgent(port: hub.localAddress!.port!, group: group).run() }
+        defer { running.cancel() }
+        #expect(await eventually { registry.status(of: "node-1") != nil })
+
+        let denied = await #expect(throws: TetherError.self) {
+            try await registry.openStream(to: "node-1", request: TunnelStreamRequest(path: "/v1/denied")) { _ in }
+        }
+        #expect(denied?.code == .accessDenied)
+        #expect(denied?.message == "role \"viewer\" may not open /v1/denied.")
+
+        let offline = await #expect(throws: TetherError.self) {
+            try await registry.openStream(to: "node-2", request: TunnelStreamRequest(path: "/v1/echo")) { _ in }
+        }
+        #expect(offline?.code == .unavailable)
+        try await hub.close()
+    }
+
+    @Test func deadPathIsNoticedByBothEndsAndTheAgentComesBack() async throws {
+        let keepalive = KeepalivePolicy(interval: .milliseconds(100), missedIntervals: 3)
+        let registry = TunnelRegistry(keepalive: keepalive)
+        let hub = try await startHub(registry: registry, group: group)
+        let relay = try await BlackHoleRelay(group: group, targetPort: hub.localAddress!.port!)
+        let events = EventLog()
+        let running = Task { await makeAgent(port: relay.port, group: group, keepalive: keepalive, events: events).run() }
+        defer { running.cancel() }
+        #expect(await eventually { registry.status(of: "node-1") != nil })
+        let firstConnection = try #require(registry.status(of: "node-1"))
+
+        relay.blackHoled.withLockedValue { $0 = true }
+        // Neither side sees a FIN or RST: only the keepalive can notice.
+        #expect(await eventually { registry.status(of: "node-1") == nil })
+        #expect(await eventually { events.disconnects >= 1 })
+
+        relay.blackHoled.withLockedValue { $0 = false }
+        #expect(await eventually { registry.status(of: "node-1") != nil })
+        #expect(registry.status(of: "node-1") != firstConnection)
+        #expect(try await echo(registry, greeting: "", payload: "back") == "back")
+        try await relay.close()
+        try await hub.close()
+    }
+
+    @Test func agentSurvivesAProxyRestartOnTheSamePort() async throws {
+        let registry = TunnelRegistry()
+        let hub = try await startHub(registry: registry, group: group)
+        let port = hub.localAddress!.port!
+        let running = Task { await makeAgent(port: port, group: group).run() }
+        defer { running.cancel() }
+        #expect(await eventually { registry.status(of: "node-1") != nil })
+
+        // Stop the proxy: the listener and every tunnel it held.
+        try await hub.close()
+        await registry.closeAll()
+        #expect(await eventually { registry.connected.isEmpty })
+
+        let restartedRegistry = TunnelRegistry()
+        let restarted = try await startHub(registry: restartedRegistry, group: group, port: port)
+        #expect(await eventually { restartedRegistry.status(of: "node-1") != nil })
+        #expect(try await echo(restartedRegistry, greeting: "", payload: "again") == "again")
+        try await restarted.close()
+    }
+}
