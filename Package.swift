@@ -1,8 +1,19 @@
 // swift-tools-version:6.1
 // Tether: identity-based remote access through reverse tunnels, federated
 // across clusters. Module dependencies point one way: pure logic at the
-// bottom (Core, Identity, Policy), I/O above (Storage), executables on top.
+// bottom (Core, Identity, Policy, API, Config), I/O above (Storage, Tunnel,
+// Transport), the services above that (Auth, Proxy, Node, Client), and thin
+// executables on top. docs/architecture.md draws the map.
 import PackageDescription
+
+let nio: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+]
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
 let package = Package(
     name: "Tether",
@@ -23,13 +34,18 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssh.git", exact: "0.15.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
-        // Pure logic: errors, wall clock, durations, labels.
+        // MARK: pure logic
+
+        // Errors, wall clock, durations, labels.
         .target(name: "TetherCore"),
 
-        // Keys, OpenSSH certificates and the X.509 TLS authority. Pure: no I/O
-        // beyond reading/writing key files handed to it.
+        // Keys, OpenSSH certificates, the X.509 TLS authority.
         .target(
             name: "TetherIdentity",
             dependencies: [
@@ -41,14 +57,17 @@ let package = Package(
             ]
         ),
 
-        // Resources (YAML/JSON), RBAC decisions and role mapping. Pure.
-        .target(
-            name: "TetherPolicy",
-            dependencies: [
-                "TetherCore",
-                .product(name: "Yams", package: "Yams"),
-            ]
-        ),
+        // Resources (YAML/JSON), RBAC decisions, role mapping.
+        .target(name: "TetherPolicy", dependencies: ["TetherCore", .product(name: "Yams", package: "Yams")]),
+
+        // Wire contracts between services and clients: JSON bodies, ALPN ids,
+        // routing headers.
+        .target(name: "TetherAPI", dependencies: ["TetherCore"]),
+
+        // The `tetherd` configuration file.
+        .target(name: "TetherConfig", dependencies: ["TetherCore", "TetherPolicy"]),
+
+        // MARK: I/O building blocks
 
         // System zlib, for compressed session recordings.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
@@ -58,73 +77,124 @@ let package = Package(
         .target(name: "CTetherSpawn"),
 
         // Storage protocol, the SQLite backend, the hash-chained audit log and
-        // session recordings. Knows resources only as kind/name/JSON, so it
-        // does not depend on the policy model.
+        // session recordings. Knows resources only as kind/name/JSON.
         .target(
             name: "TetherStorage",
             dependencies: [
-                "TetherCore",
-                "CZlib",
+                "TetherCore", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 
-        // Reverse tunnels: HTTP/2 over one outbound connection (the agent is the
-        // HTTP/2 server), PING liveness, reconnect with backoff.
+        // Reverse tunnels: HTTP/2 over one outbound connection (the dialler is
+        // the HTTP/2 server), PING liveness, reconnect with backoff, splicing.
         .target(
             name: "TetherTunnel",
-            dependencies: [
-                "TetherCore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            dependencies: nio + [
+                "TetherCore", logging,
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
-        // The node service: sessions, processes, SSH server (grows with issue 3).
-        .target(name: "TetherNode", dependencies: ["TetherCore", "CTetherSpawn"]),
+        // TLS 1.3 settings from Tether identities, peer identity, the HTTPS
+        // JSON client and first-contact CA pinning.
+        .target(
+            name: "TetherTransport",
+            dependencies: nio + [
+                "TetherCore", "TetherIdentity", "TetherAPI",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
 
-        // Shared command-line plumbing (output formats, error reporting).
+        // MARK: services
+
+        // The auth service: CAs, users, tokens, logins, joins, presence, audit
+        // ingestion, its mTLS API, and the admin operations tetherctl runs.
+        .target(
+            name: "TetherAuth",
+            dependencies: nio + [
+                "TetherCore", "TetherIdentity", "TetherPolicy", "TetherStorage", "TetherAPI", "TetherTransport",
+                logging, lifecycle,
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+
+        // The proxy: one port (TLS with ALPN routing, plain-SSH detection),
+        // tunnel hub, SSH routing, the public HTTPS API.
+        .target(
+            name: "TetherProxy",
+            dependencies: nio + [
+                "TetherCore", "TetherIdentity", "TetherAPI", "TetherTransport", "TetherTunnel",
+                logging, lifecycle,
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+
+        // The node: SSH server, sessions and processes, RBAC at the node,
+        // recording, the audit spool, heartbeats, joining, its tunnel.
+        .target(
+            name: "TetherNode",
+            dependencies: nio + [
+                "TetherCore", "CTetherSpawn", "TetherIdentity", "TetherPolicy", "TetherStorage", "TetherAPI",
+                "TetherTransport", "TetherTunnel", logging, lifecycle,
+                .product(name: "NIOSSH", package: "swift-nio-ssh"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // The user's side: profile, login, SSH through the proxy, OpenSSH
+        // config, playback.
+        .target(
+            name: "TetherClient",
+            dependencies: nio + [
+                "TetherCore", "TetherIdentity", "TetherAPI", "TetherTransport", logging,
+                .product(name: "NIOSSH", package: "swift-nio-ssh"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // MARK: executables (thin)
+
+        // Shared command-line plumbing (output formats, tables, stdin secrets).
         .target(
             name: "TetherCLIKit",
-            dependencies: [
-                "TetherCore",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Yams", package: "Yams"),
-            ]
+            dependencies: ["TetherCore", argumentParser, .product(name: "Yams", package: "Yams")]
         ),
-
         .executableTarget(
             name: "tetherd",
-            dependencies: [
-                "TetherCLIKit", "TetherCore", "TetherPolicy", "TetherStorage", "TetherIdentity",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            dependencies: ["TetherCLIKit", "TetherCore", "TetherConfig", "TetherAuth", "TetherProxy", "TetherNode", argumentParser, logging, lifecycle]
         ),
         .executableTarget(
             name: "tether",
-            dependencies: [
-                "TetherCLIKit", "TetherCore",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            dependencies: ["TetherCLIKit", "TetherCore", "TetherClient", argumentParser]
         ),
         .executableTarget(
             name: "tetherctl",
-            dependencies: [
-                "TetherCLIKit", "TetherCore", "TetherPolicy", "TetherStorage", "TetherIdentity",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            dependencies: ["TetherCLIKit", "TetherCore", "TetherConfig", "TetherPolicy", "TetherStorage", "TetherIdentity", "TetherAuth", argumentParser]
         ),
-
         .executableTarget(
             name: "tether-bench",
-            dependencies: ["TetherCore", "TetherStorage", "TetherIdentity"],
+            dependencies: ["TetherCore", "TetherStorage", "TetherIdentity", "TetherAuth"],
             path: "bench/Sources/tether-bench"
         ),
+
+        // MARK: tests
 
         .testTarget(name: "TetherCoreTests", dependencies: ["TetherCore"]),
         .testTarget(name: "TetherIdentityTests", dependencies: ["TetherIdentity", "TetherCore"]),
@@ -132,15 +202,30 @@ let package = Package(
         .testTarget(name: "TetherStorageTests", dependencies: ["TetherStorage", "TetherCore"]),
         .testTarget(
             name: "TetherTunnelTests",
-            dependencies: [
+            dependencies: nio + [
                 "TetherTunnel", "TetherCore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
             ]
         ),
-        .testTarget(name: "TetherNodeTests", dependencies: ["TetherNode", "TetherCore"]),
+        .testTarget(
+            name: "TetherAuthTests",
+            dependencies: nio + ["TetherAuth", "TetherCore", "TetherIdentity", "TetherPolicy", "TetherStorage", "TetherAPI", "TetherTransport"]
+        ),
+        .testTarget(
+            name: "TetherNodeTests",
+            dependencies: nio + ["TetherNode", "TetherCore", "TetherIdentity", "TetherPolicy", "TetherStorage", "TetherAPI", "TetherTransport", "TetherTunnel"]
+        ),
+        .testTarget(
+            name: "TetherClientTests",
+            dependencies: nio + ["TetherClient", "TetherCore", "TetherIdentity", "TetherAPI", "TetherTransport"]
+        ),
+        .testTarget(
+            name: "TetherProxyTests",
+            dependencies: nio + ["TetherProxy", "TetherCore", "TetherIdentity", "TetherAPI", "TetherTransport", "TetherTunnel"]
+        ),
+        // Real processes: tetherd, tether, tetherctl, stock ssh, on 127.0.0.1.
+        .testTarget(name: "TetherEndToEndTests", dependencies: ["TetherCore"]),
         .testTarget(name: "TetherCLITests", dependencies: ["TetherCore"]),
     ],
     swiftLanguageModes: [.v6]

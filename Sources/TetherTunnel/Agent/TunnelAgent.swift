@@ -105,29 +105,12 @@ public struct TunnelAgent: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try configuration.secureTransport(channel)
-                    try TunnelAgent.configureServerSide(channel: channel, router: router, keepalive: configuration.keepalive)
+                    try TunnelServing.configure(channel: channel, router: router, keepalive: configuration.keepalive)
                     try channel.pipeline.syncOperations.addHandler(CloseReasonRecorder(into: closeReason))
                 }
             }
             .connect(host: configuration.proxyHost, port: configuration.proxyPort)
             .get()
-    }
-
-    /// HTTP/2 server on an outbound connection, with keepalive. Must run on
-    /// the channel's event loop.
-    static func configureServerSide(channel: Channel, router: any TunnelStreamRouter, keepalive: KeepalivePolicy) throws {
-        let sync = channel.pipeline.syncOperations
-        _ = try sync.configureHTTP2Pipeline(
-            mode: .server,
-            connectionConfiguration: HTTP2Tuning.connection,
-            streamConfiguration: HTTP2Tuning.stream,
-            inboundStreamInitializer: { stream in
-                stream.eventLoop.makeCompletedFuture {
-                    try stream.pipeline.syncOperations.addHandler(TunnelStreamAcceptor(router: router))
-                }
-            }
-        )
-        try sync.addHandler(PingKeepaliveHandler(policy: keepalive))
     }
 
     private func waitUntilClosed(_ channel: Channel) async {

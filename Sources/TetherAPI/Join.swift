@@ -1,0 +1,63 @@
+/// `POST /v1/join`: a node proves it holds a join token and the private keys
+/// of the public keys it sends (a signature over the token with its SSH
+/// host key), and receives its host identity.
+public struct JoinRequest: Codable, Sendable, Equatable {
+    public var token: String
+    public var nodeName: String
+    /// Authorized-keys line of the node's SSH host key.
+    public var sshPublicKey: String
+    /// PEM (SubjectPublicKeyInfo) of the node's TLS key.
+    public var tlsPublicKey: String
+    /// Base64 of an SSH signature blob by the host key over
+    /// `"tether-join:" + token + ":" + nodeName` (proof of possession).
+    public var proof: String
+    /// Addresses to put in the TLS certificate (direct nodes), e.g. 127.0.0.1.
+    public var addresses: [String]
+
+    public init(token: String, nodeName: String, sshPublicKey: String, tlsPublicKey: String, proof: String, addresses: [String]) {
+        self.token = token
+        self.nodeName = nodeName
+        self.sshPublicKey = sshPublicKey
+        self.tlsPublicKey = tlsPublicKey
+        self.proof = proof
+        self.addresses = addresses
+    }
+
+    /// The bytes the proof signs.
+    public static func proofMessage(token: String, nodeName: String) -> [UInt8] {
+        Array("tether-join:\(token):\(nodeName)".utf8)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case token, proof, addresses
+        case nodeName = "node_name"
+        case sshPublicKey = "ssh_public_key"
+        case tlsPublicKey = "tls_public_key"
+    }
+}
+
+public struct JoinResponse: Codable, Sendable, Equatable {
+    /// The node's identity in the cluster (unique, stable across restarts).
+    public var hostID: String
+    public var sshHostCertificate: String
+    public var tlsCertificate: String
+    /// Labels the token carried, merged under the node's own.
+    public var tokenLabels: [String: String]
+    public var clusterInfo: ClusterInfo
+
+    public init(hostID: String, sshHostCertificate: String, tlsCertificate: String, tokenLabels: [String: String], clusterInfo: ClusterInfo) {
+        self.hostID = hostID
+        self.sshHostCertificate = sshHostCertificate
+        self.tlsCertificate = tlsCertificate
+        self.tokenLabels = tokenLabels
+        self.clusterInfo = clusterInfo
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case hostID = "host_id"
+        case sshHostCertificate = "ssh_host_certificate"
+        case tlsCertificate = "tls_certificate"
+        case tokenLabels = "token_labels"
+        case clusterInfo = "cluster_info"
+    }
+}

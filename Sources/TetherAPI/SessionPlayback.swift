@@ -1,0 +1,44 @@
+/// `GET /v1/sessions/{id}` (user certificate): a recorded session, in order,
+/// for `tether play`. Allowed to the session's own user, or to roles whose
+/// rules allow resource `session`, verb `read`.
+public struct SessionPlayback: Codable, Sendable, Equatable {
+    public var sessionID: String
+    public var frames: [Frame]
+
+    public init(sessionID: String, frames: [Frame]) {
+        self.sessionID = sessionID
+        self.frames = frames
+    }
+
+    public struct Frame: Codable, Sendable, Equatable {
+        /// start | output | input | resize | end
+        public var kind: String
+        /// Milliseconds since the session started.
+        public var offsetMilliseconds: Int64
+        /// Base64 of the bytes, for output and input.
+        public var data: String?
+        public var columns: Int?
+        public var rows: Int?
+        public var exitStatus: Int?
+
+        public init(kind: String, offsetMilliseconds: Int64, data: String? = nil, columns: Int? = nil, rows: Int? = nil, exitStatus: Int? = nil) {
+            self.kind = kind
+            self.offsetMilliseconds = offsetMilliseconds
+            self.data = data
+            self.columns = columns
+            self.rows = rows
+            self.exitStatus = exitStatus
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case kind, data, columns, rows
+            case offsetMilliseconds = "offset_ms"
+            case exitStatus = "exit_status"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case frames
+        case sessionID = "session_id"
+    }
+}

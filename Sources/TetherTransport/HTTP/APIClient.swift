@@ -1,0 +1,80 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import TetherAPI
+import TetherCore
+
+/// A JSON client for Tether's HTTPS APIs (auth service, proxy), over TLS 1.3
+/// with the caller's identity. Errors come back as the server's own
+/// `TetherError` sentence, or `.unavailable` naming the address.
+public final class APIClient: Sendable {
+    public let baseURL: String
+    private let client: HTTPClient
+    private let timeout: TimeAmount
+
+    /// `address` is host:port.
+    public init(address: String, tls: TLSConfiguration, eventLoopGroup: any EventLoopGroup, timeout: TimeAmount = .seconds(15)) {
+        self.baseURL = "https://\(address)"
+        self.timeout = timeout
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.timeout = .init(connect: .seconds(5), read: timeout)
+        configuration.httpVersion = .http1Only
+        self.client = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
+    }
+
+    public func get<Response: Decodable>(_ path: String, headers: [String: String] = [:], as type: Response.Type = Response.self) async throws(TetherError) -> Response {
+        try await send(method: .GET, path: path, body: nil, headers: headers)
+    }
+
+    public func post<Body: Encodable, Response: Decodable>(_ path: String, body: Body, headers: [String: String] = [:], as type: Response.Type = Response.self) async throws(TetherError) -> Response {
+        let data: Data
+        do {
+            data = try JSONEncoder().encode(body)
+        } catch {
+            throw TetherError(.internal, "could not encode the request to \(path): \(error).")
+        }
+        return try await send(method: .POST, path: path, body: data, headers: headers)
+    }
+
+    private func send<Response: Decodable>(method: HTTPMethod, path: String, body: Data?, headers: [String: String]) async throws(TetherError) -> Response {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let status: HTTPResponseStatus
+        let bytes: ByteBuffer
+        do {
+            let response = try await client.execute(request, timeout: timeout)
+            status = response.status
+            bytes = try await response.body.collect(upTo: 64 << 20)
+        } catch {
+            throw TetherError(.unavailable, "could not reach \(baseURL): \(Self.describe(error)).")
+        }
+        let data = Data(bytes.readableBytesView)
+        guard (200..<300).contains(status.code) else {
+            if let body = try? JSONDecoder().decode(APIErrorBody.self, from: data) { throw body.error }
+            throw TetherError(.unavailable, "\(baseURL)\(path) answered \(status.code) \(status.reasonPhrase).")
+        }
+        do {
+            return try JSONDecoder().decode(Response.self, from: data)
+        } catch {
+            throw TetherError(.malformed, "\(baseURL)\(path) answered with JSON this client cannot read: \(error).")
+        }
+    }
+
+    /// TLS and connection errors, in words an operator can act on.
+    private static func describe(_ error: any Error) -> String {
+        if let ssl = error as? NIOSSLError { return "TLS failed (\(ssl)); check the CA pin and that the clocks agree" }
+        return "\(error)"
+    }
+
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+}

@@ -1,0 +1,64 @@
+import NIOSSL
+import TetherCore
+
+/// TLS configurations for Tether's links: TLS 1.3 only, certificates checked
+/// against the cluster's own CA (never the system store), host names not
+/// checked (peers are identified by the identity in their certificate, and
+/// devices move between addresses).
+public enum TLSSettings {
+    /// Whether a server asks its clients for a certificate.
+    public enum ClientCertificates: Sendable {
+        /// Every client must present one that chains to a trusted CA.
+        case required
+        /// Checked if presented (the proxy's one port: logins come without one).
+        case optional
+    }
+
+    public static func server(
+        _ credentials: TLSCredentials,
+        clientCertificates: ClientCertificates,
+        applicationProtocols: [String]
+    ) throws(TetherError) -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try credentials.certificateChain(),
+            privateKey: try credentials.privateKey()
+        )
+        configuration.minimumTLSVersion = .tlsv13
+        configuration.trustRoots = try credentials.trustRoots()
+        configuration.certificateVerification = switch clientCertificates {
+        case .required: .noHostnameVerification
+        case .optional: .optionalVerification
+        }
+        configuration.applicationProtocols = applicationProtocols
+        return configuration
+    }
+
+    /// A client that presents `credentials` (if any) and trusts `trustedCAPEMs`.
+    public static func client(
+        credentials: TLSCredentials?,
+        trustedCAPEMs: [String],
+        applicationProtocols: [String] = []
+    ) throws(TetherError) -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv13
+        configuration.certificateVerification = .noHostnameVerification
+        configuration.trustRoots = try TLSCredentials(certificatePEM: "", privateKeyPEM: "", trustedCAPEMs: trustedCAPEMs).trustRoots()
+        if let credentials {
+            configuration.certificateChain = try credentials.certificateChain()
+            configuration.privateKey = try credentials.privateKey()
+        }
+        configuration.applicationProtocols = applicationProtocols
+        return configuration
+    }
+
+    /// First contact with a cluster whose CA is not known yet: the server's
+    /// certificate is not checked here; the caller must then check the CA it
+    /// learns against a pin (or the user's explicit `--insecure`).
+    public static func unverifiedClient(applicationProtocols: [String] = []) -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv13
+        configuration.certificateVerification = .none
+        configuration.applicationProtocols = applicationProtocols
+        return configuration
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The outcome of running a command to completion.
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum ProcessSupport {
+    /// Runs `executable` with `arguments`, waits for it, and captures its
+    /// output (through files, so neither stream can fill up and block it).
+    static func run(_ executable: String, _ arguments: [String], in directory: TemporaryDirectory) throws -> CommandResult {
+        let name = UUID().uuidString
+        let stdoutPath = directory.path("\(name).stdout")
+        let stderrPath = directory.path("\(name).stderr")
+        let status = try ChildProcess(executable, arguments, stdoutPath: stdoutPath, stderrPath: stderrPath).wait()
+        return CommandResult(
+            status: status,
+            stdout: (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+        )
+    }
+
+    /// A TCP port on 127.0.0.1 that was free a moment ago.
+    static func freePort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw SupportError("socket() failed") }
+        defer { close(fd) }
+        var address = loopback(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                bind(fd, socketAddress, length) == 0 && getsockname(fd, socketAddress, &length) == 0
+            }
+        }
+        guard bound else { throw SupportError("bind() to 127.0.0.1:0 failed") }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    /// Polls until something accepts TCP connections on 127.0.0.1:`port`.
+    static func waitUntilAccepting(port: UInt16, within seconds: TimeInterval) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if canConnect(port: port) { return }
+            usleep(20_000)
+        }
+        throw SupportError("nothing accepted connections on 127.0.0.1:\(port) within \(seconds)s")
+    }
+
+    private static func canConnect(port: UInt16) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = loopback(port: port)
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
+    private static func loopback(port: UInt16) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return address
+    }
+
+    /// The name of the user running the tests (the login sshd will check).
+    static var currentUserName: String { NSUserName() }
+
+    static func isExecutable(_ path: String) -> Bool { FileManager.default.isExecutableFile(atPath: path) }
+}
+
+struct SupportError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
