@@ -199,6 +199,7 @@ let package = Package(
         .testTarget(name: "TetherCoreTests", dependencies: ["TetherCore"]),
         .testTarget(name: "TetherIdentityTests", dependencies: ["TetherIdentity", "TetherCore"]),
         .testTarget(name: "TetherPolicyTests", dependencies: ["TetherPolicy", "TetherCore"]),
+        .testTarget(name: "TetherConfigTests", dependencies: ["TetherConfig", "TetherCore"]),
         .testTarget(name: "TetherStorageTests", dependencies: ["TetherStorage", "TetherCore"]),
         .testTarget(
             name: "TetherTunnelTests",

@@ -6,10 +6,6 @@ import Yams
 /// resource or an array of them), rejecting unknown fields and checking
 /// every resource before returning it.
 public enum ResourceDecoder {
-    /// Past this many YAML nodes a document is refused, which keeps alias
-    /// expansion ("billion laughs") from exhausting memory or time.
-    static let nodeLimit = 100_000
-
     /// Decodes every resource in `text`. `source` (usually the file name)
     /// starts each error message, followed by the document number when
     /// there are several, the line and the field path.
@@ -19,9 +15,6 @@ public enum ResourceDecoder {
         var resources: [Resource] = []
         for (index, document) in documents.enumerated() {
             var location = SourceLocation(source: source, document: counted ? index + 1 : nil)
-            guard document.nodeCount(upTo: nodeLimit) <= nodeLimit else {
-                throw location.error(line: document.mark?.line, "the document has more than \(nodeLimit) values (too many aliases?); split it up.")
-            }
             switch document {
             case .sequence(let items):
                 for (position, item) in items.enumerated() {
@@ -60,68 +53,15 @@ public enum ResourceDecoder {
     }
 
     private static func compose(_ text: String, source: String) throws(TetherError) -> [Yams.Node] {
-        let location = SourceLocation(source: source)
-        do {
-            let parser = try Parser(yaml: text)
-            var documents: [Yams.Node] = []
-            while let document = try parser.nextRoot() {
-                documents.append(document)
-            }
-            return documents
-        } catch let error as YamlError {
-            throw describe(error, at: location)
-        } catch {
-            throw location.error(line: nil, "the text is neither YAML nor JSON (\(error)).")
-        }
+        try StrictYAMLDecoder.compose(text, at: SourceLocation(source: source))
     }
 
     private static func decodeResource(_ node: Yams.Node, at location: SourceLocation) throws(TetherError) -> Resource {
         guard node.mapping != nil else {
             throw location.error(line: node.mark?.line, "expected a resource (a mapping with kind, version, metadata and spec).")
         }
-        let resource: Resource
-        do {
-            resource = try YAMLDecoder().decode(Resource.self, from: node)
-        } catch let error as DecodingError {
-            let described = DecodingProblem.describe(error, in: node)
-            throw location.error(line: node.deepestNode(along: described.path).mark?.line, path: described.path, described.problem)
-        } catch {
-            throw location.error(line: node.mark?.line, "the resource cannot be read (\(error)).")
-        }
-        try rejectUnknownFields(in: node, of: resource, at: location)
-        do {
+        return try StrictYAMLDecoder.decode(Resource.self, from: node, at: location) { resource throws(FieldError) in
             try resource.validateFields()
-        } catch {
-            throw location.error(line: node.deepestNode(along: error.path).mark?.line, path: error.path, error.message)
-        }
-        return resource
-    }
-
-    private static func rejectUnknownFields(in node: Yams.Node, of resource: Resource, at location: SourceLocation) throws(TetherError) {
-        let encoded: Yams.Node
-        do {
-            encoded = try Yams.compose(yaml: try YAMLEncoder().encode(resource)) ?? Yams.Node.mapping([:])
-        } catch {
-            throw location.error(line: node.mark?.line, "the resource cannot be checked for unknown fields (\(error)).")
-        }
-        guard let finding = UnknownFields.first(in: node, comparedWith: encoded) else { return }
-        let line = finding.keyNode.mark?.line
-        guard finding.keyNode.string != "<<" else {
-            throw location.error(line: line, path: finding.path, "YAML merge keys (<<) are not supported; write the fields out.")
-        }
-        let known = finding.known.isEmpty ? "" : " (known fields here: \(finding.known.joined(separator: ", ")))"
-        throw location.error(line: line, path: finding.path, "unknown field\(known); fix the spelling or remove it.")
-    }
-
-    private static func describe(_ error: YamlError, at location: SourceLocation) -> TetherError {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return location.error(line: mark.line, "the text is neither valid YAML nor JSON (\(problem)); check indentation, quoting and brackets.")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
-            return location.error(line: context.mark.line, "key \(keys) appears more than once in the same mapping; keep one.")
-        default:
-            return location.error(line: nil, "the text is neither valid YAML nor JSON (\(error)).")
         }
     }
 }

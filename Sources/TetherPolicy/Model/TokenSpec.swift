@@ -21,15 +21,20 @@ public struct TokenSpec: ResourceSpec {
     public var labels: Labels
     /// Whether the token survives its first use.
     public var reusable: Bool
+    /// Hex SHA-256 of the secret token: the auth service keeps only this,
+    /// so a copy of the database lets nobody join.
+    public var secretHash: String?
 
-    public init(type: TokenType, labels: Labels = [:], reusable: Bool = false) {
+    public init(type: TokenType, labels: Labels = [:], reusable: Bool = false, secretHash: String? = nil) {
         self.type = type
         self.labels = labels
         self.reusable = reusable
+        self.secretHash = secretHash
     }
 
     enum CodingKeys: String, CodingKey {
         case type, labels, reusable
+        case secretHash = "secret_hash"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -37,7 +42,8 @@ public struct TokenSpec: ResourceSpec {
         self.init(
             type: try container.decode(TokenType.self, forKey: .type),
             labels: try container.decode(.labels, or: [:]),
-            reusable: try container.decode(.reusable, or: false)
+            reusable: try container.decode(.reusable, or: false),
+            secretHash: try container.decodeIfPresent(String.self, forKey: .secretHash)
         )
     }
 }

@@ -1,19 +1,21 @@
 /// Where a field sits in a resource document, printed the way operators
 /// read it: `spec.allow.node_labels.region`, `spec.role_map[1].local[0]`.
-struct FieldPath: Hashable, Sendable, CustomStringConvertible {
-    enum Component: Hashable, Sendable {
+public struct FieldPath: Hashable, Sendable, CustomStringConvertible {
+    public enum Component: Hashable, Sendable {
         case key(String)
         case index(Int)
     }
 
-    var components: [Component] = []
+    public var components: [Component] = []
 
-    static let root = FieldPath()
+    public init(components: [Component] = []) { self.components = components }
 
-    func key(_ name: String) -> FieldPath { FieldPath(components: components + [.key(name)]) }
-    func index(_ position: Int) -> FieldPath { FieldPath(components: components + [.index(position)]) }
+    public static let root = FieldPath()
 
-    var description: String {
+    public func key(_ name: String) -> FieldPath { FieldPath(components: components + [.key(name)]) }
+    public func index(_ position: Int) -> FieldPath { FieldPath(components: components + [.index(position)]) }
+
+    public var description: String {
         var text = ""
         for component in components {
             switch component {
@@ -26,12 +28,12 @@ struct FieldPath: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A field that failed a check after decoding.
-struct FieldError: Error, Sendable {
-    var path: FieldPath
+public struct FieldError: Error, Sendable {
+    public var path: FieldPath
     /// The rest of a sentence, e.g. `"^us-(" is not a valid regular expression; ...`.
-    var message: String
+    public var message: String
 
-    init(_ path: FieldPath, _ message: String) {
+    public init(_ path: FieldPath, _ message: String) {
         self.path = path
         self.message = message
     }

@@ -1,19 +1,19 @@
 /// Names of resources, roles and clusters: letters, digits and `. _ @ -`.
-enum NameRules {
+public enum NameRules {
     static let maximumLength = 253
 
     static func isNameCharacter(_ character: Character) -> Bool {
         character.isASCII && (character.isLetter || character.isNumber || "._@-".contains(character))
     }
 
-    static func isValid(_ name: String) -> Bool {
+    public static func isValid(_ name: String) -> Bool {
         !name.isEmpty && name.count <= maximumLength
             && name.allSatisfy(isNameCharacter)
             && !name.allSatisfy { $0 == "." }
     }
 
     /// Throws unless `name` is a valid name; `what` says what it names.
-    static func check(_ name: String, at path: FieldPath, naming what: String) throws(FieldError) {
+    public static func check(_ name: String, at path: FieldPath, naming what: String) throws(FieldError) {
         guard !name.isEmpty else {
             throw FieldError(path, "the \(what) is empty; give a name of letters, digits and . _ @ -.")
         }
