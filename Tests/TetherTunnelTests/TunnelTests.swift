@@ -12,10 +12,11 @@ import TetherCore
         let done = group.next().makePromise(of: String.self)
         let stream = try await registry.openStream(
             to: "node-1",
-            request: TunnelStreamRequest(path: "/v1/echo", metadata: ["greeting": greeting])
+            request: TunnelStreamRequest(path: "/v1/echo", metadata: ["greeting": greeting]),
+            on: group.next()
         ) { channel in
             try channel.pipeline.syncOperations.addHandler(Collector(done: done))
-        }
+        }.get()
         try await stream.writeAndFlush(ByteBuffer(string: payload))
         try await stream.close(mode: .output)
         return try await done.futureResult.get()
@@ -48,13 +49,13 @@ import TetherCore
         #expect(await eventually { registry.status(of: "node-1") != nil })
 
         let denied = await #expect(throws: TetherError.self) {
-            try await registry.openStream(to: "node-1", request: TunnelStreamRequest(path: "/v1/denied")) { _ in }
+            try await registry.openStream(to: "node-1", request: TunnelStreamRequest(path: "/v1/denied"), on: group.next()) { _ in }.get()
         }
         #expect(denied?.code == .accessDenied)
         #expect(denied?.message == "role \"viewer\" may not open /v1/denied.")
 
         let offline = await #expect(throws: TetherError.self) {
-            try await registry.openStream(to: "node-2", request: TunnelStreamRequest(path: "/v1/echo")) { _ in }
+            try await registry.openStream(to: "node-2", request: TunnelStreamRequest(path: "/v1/echo"), on: group.next()) { _ in }.get()
         }
         #expect(offline?.code == .unavailable)
         try await hub.close()

@@ -90,14 +90,15 @@ public final class TunnelRegistry: Sendable {
 
     /// Opens a stream to `peerID`. `initializer` runs on the stream's event
     /// loop once the peer accepted, before any byte arrives: add the handlers
-    /// that consume the stream there.
+    /// that consume the stream there (or turn `autoRead` off until they exist).
     public func openStream(
         to peerID: String,
         request: TunnelStreamRequest,
+        on eventLoop: any EventLoop,
         initializer: @escaping @Sendable (Channel) throws -> Void
-    ) async throws -> Channel {
+    ) -> EventLoopFuture<Channel> {
         guard let entry = entries.withLockedValue({ $0[peerID] }) else {
-            throw TetherError(.unavailable, "\(peerID) has no tunnel to this proxy (offline).")
+            return eventLoop.makeFailedFuture(TetherError(.unavailable, "\(peerID) has no tunnel to this proxy (offline)."))
         }
         let result = entry.channel.eventLoop.makePromise(of: Channel.self)
         entry.multiplexer.createStreamChannel { stream in
@@ -107,6 +108,6 @@ public final class TunnelRegistry: Sendable {
                 )
             }
         }.whenFailure { result.fail($0) }
-        return try await result.futureResult.get()
+        return result.futureResult.hop(to: eventLoop)
     }
 }

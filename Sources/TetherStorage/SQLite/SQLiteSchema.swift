@@ -1,0 +1,71 @@
+import GRDB
+import TetherCore
+
+/// The database schema, as versioned migrations. Applied migrations are
+/// recorded in the file, so opening an up-to-date database changes nothing.
+/// Never edit a shipped migration: add a new one.
+enum SQLiteSchema {
+    static func migrate(_ writer: some DatabaseWriter) throws {
+        let migrator = makeMigrator()
+        if try writer.read(migrator.hasBeenSuperseded) {
+            throw TetherError(.storage, "the database was written by a newer version of Tether; upgrade this binary before opening it.")
+        }
+        try migrator.migrate(writer)
+    }
+
+    private static func makeMigrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-resources") { db in
+            try db.execute(sql: """
+                CREATE TABLE resource (
+                    kind TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    json TEXT NOT NULL CHECK (json_valid(json)),
+                    expires_ms INTEGER,
+                    PRIMARY KEY (kind, name)
+                ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v1-audit") { db in
+            // `json` holds the exact hashed bytes; the other columns are
+            // copies of its fields for indexed search, checked by verify.
+            try db.execute(sql: """
+                CREATE TABLE audit_event (
+                    seq INTEGER PRIMARY KEY,
+                    time_ms INTEGER NOT NULL,
+                    event_type TEXT NOT NULL,
+                    user_name TEXT,
+                    node_name TEXT,
+                    session_id TEXT,
+                    node_labels TEXT,
+                    json TEXT NOT NULL,
+                    hash BLOB NOT NULL
+                );
+                CREATE INDEX audit_event_by_time ON audit_event (time_ms);
+                CREATE INDEX audit_event_by_type ON audit_event (event_type, time_ms);
+                CREATE INDEX audit_event_by_user ON audit_event (user_name, time_ms);
+                CREATE INDEX audit_event_by_node ON audit_event (node_name, time_ms);
+                CREATE INDEX audit_event_by_session ON audit_event (session_id);
+                CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
+                BEGIN
+                    SELECT RAISE(ABORT, 'the audit log is append-only: its records cannot be updated');
+                END;
+                CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
+                BEGIN
+                    SELECT RAISE(ABORT, 'the audit log is append-only: its records cannot be deleted');
+                END;
+                """)
+        }
+        migrator.registerMigration("v2-audit-spool-cursor") { db in
+            // The highest spool seq stored per source (a node's host ID), so
+            // that a re-sent batch is recognised: see `appendSpooled`.
+            try db.execute(sql: """
+                CREATE TABLE audit_spool_cursor (
+                    source TEXT PRIMARY KEY,
+                    spool_seq INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
+        return migrator
+    }
+}
