@@ -38,6 +38,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // Already in the graph through hummingbird; named for their HTTP types.
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.20.0"),
     ],
     targets: [
         // MARK: pure logic
@@ -121,6 +124,7 @@ let package = Package(
                 "TetherCore", "TetherIdentity", "TetherPolicy", "TetherStorage", "TetherAPI", "TetherTransport",
                 logging, lifecycle,
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -137,6 +141,8 @@ let package = Package(
                 logging, lifecycle,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -196,8 +202,11 @@ let package = Package(
 
         // MARK: tests
 
+        // Helpers shared by test targets: child processes, free ports, temp dirs.
+        .target(name: "TetherTestSupport", dependencies: ["TetherCore"], path: "Tests/TetherTestSupport"),
+
         .testTarget(name: "TetherCoreTests", dependencies: ["TetherCore"]),
-        .testTarget(name: "TetherIdentityTests", dependencies: ["TetherIdentity", "TetherCore"]),
+        .testTarget(name: "TetherIdentityTests", dependencies: ["TetherIdentity", "TetherCore", "TetherTestSupport"]),
         .testTarget(name: "TetherPolicyTests", dependencies: ["TetherPolicy", "TetherCore"]),
         .testTarget(name: "TetherConfigTests", dependencies: ["TetherConfig", "TetherCore"]),
         .testTarget(name: "TetherStorageTests", dependencies: ["TetherStorage", "TetherCore"]),
@@ -219,14 +228,26 @@ let package = Package(
         ),
         .testTarget(
             name: "TetherClientTests",
-            dependencies: nio + ["TetherClient", "TetherCore", "TetherIdentity", "TetherAPI", "TetherTransport"]
+            dependencies: nio + [
+                "TetherClient", "TetherCore", "TetherIdentity", "TetherAPI", "TetherTransport",
+                // In-process stand-ins for the proxy and a node: TLS, ALPN routing, HTTP, an SSH server.
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSH", package: "swift-nio-ssh"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "TetherProxyTests",
-            dependencies: nio + ["TetherProxy", "TetherCore", "TetherIdentity", "TetherAPI", "TetherTransport", "TetherTunnel"]
+            dependencies: nio + [
+                "TetherProxy", "TetherCore", "TetherIdentity", "TetherAPI", "TetherTransport", "TetherTunnel", "TetherTestSupport", logging,
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // Real processes: tetherd, tether, tetherctl, stock ssh, on 127.0.0.1.
-        .testTarget(name: "TetherEndToEndTests", dependencies: ["TetherCore"]),
+        .testTarget(name: "TetherEndToEndTests", dependencies: ["TetherCore", "TetherTestSupport"]),
         .testTarget(name: "TetherCLITests", dependencies: ["TetherCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import TetherTestSupport
 import Foundation
 import Testing
 import TetherCore

@@ -1,3 +1,4 @@
+import TetherTestSupport
 import Crypto
 import Foundation
 import Testing

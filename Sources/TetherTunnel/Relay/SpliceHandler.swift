@@ -29,13 +29,11 @@ public final class SpliceHandler: ChannelInboundHandler, RemovableChannelHandler
         return join(first, to: second).and(join(second, to: first)).map { _ in () }
     }
 
+    /// Each chunk (up to one socket read or one HTTP/2 frame) is flushed at
+    /// once: a flush deferred to read-complete can be lost when chunks are
+    /// replayed outside a read, and per-chunk flushes cost little at these sizes.
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        partner.write(unwrapInboundIn(data), promise: nil)
-    }
-
-    public func channelReadComplete(context: ChannelHandlerContext) {
-        partner.flush()
-        context.fireChannelReadComplete()
+        partner.writeAndFlush(unwrapInboundIn(data), promise: nil)
     }
 
     public func channelInactive(context: ChannelHandlerContext) {

@@ -1,3 +1,4 @@
+import TetherTestSupport
 import Foundation
 
 /// Runs the system's `ssh-keygen`, failing the caller with its stderr.

@@ -1,3 +1,4 @@
+import TetherTestSupport
 import Foundation
 @testable import TetherIdentity
 

@@ -9,13 +9,13 @@ import Glibc
 /// Foundation's `Process.waitUntilExit` hung here when several tests ran
 /// children in parallel (the children had exited but were never reaped),
 /// so the tests manage their children directly.
-final class ChildProcess {
-    let pid: pid_t
+public final class ChildProcess {
+    public let pid: pid_t
     private var exitStatus: Int32?
 
     /// Starts `executable` with stdin from /dev/null and stdout/stderr
     /// written to the given files (created or truncated).
-    init(_ executable: String, _ arguments: [String], stdoutPath: String, stderrPath: String) throws {
+    public init(_ executable: String, _ arguments: [String], stdoutPath: String, stderrPath: String) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -33,7 +33,7 @@ final class ChildProcess {
 
     /// Blocks until the child exits; its exit code, or 128 + signal number.
     @discardableResult
-    func wait() -> Int32 {
+    public func wait() -> Int32 {
         if let exitStatus { return exitStatus }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
@@ -44,7 +44,7 @@ final class ChildProcess {
     }
 
     /// Sends SIGTERM and reaps the child.
-    func terminate() {
+    public func terminate() {
         guard exitStatus == nil else { return }
         kill(pid, SIGTERM)
         wait()

@@ -5,16 +5,16 @@ import Glibc
 #endif
 
 /// The outcome of running a command to completion.
-struct CommandResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+public struct CommandResult {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
 }
 
-enum ProcessSupport {
+public enum ProcessSupport {
     /// Runs `executable` with `arguments`, waits for it, and captures its
     /// output (through files, so neither stream can fill up and block it).
-    static func run(_ executable: String, _ arguments: [String], in directory: TemporaryDirectory) throws -> CommandResult {
+    public static func run(_ executable: String, _ arguments: [String], in directory: TemporaryDirectory) throws -> CommandResult {
         let name = UUID().uuidString
         let stdoutPath = directory.path("\(name).stdout")
         let stderrPath = directory.path("\(name).stderr")
@@ -27,7 +27,7 @@ enum ProcessSupport {
     }
 
     /// A TCP port on 127.0.0.1 that was free a moment ago.
-    static func freePort() throws -> UInt16 {
+    public static func freePort() throws -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw SupportError("socket() failed") }
         defer { close(fd) }
@@ -43,7 +43,7 @@ enum ProcessSupport {
     }
 
     /// Polls until something accepts TCP connections on 127.0.0.1:`port`.
-    static func waitUntilAccepting(port: UInt16, within seconds: TimeInterval) throws {
+    public static func waitUntilAccepting(port: UInt16, within seconds: TimeInterval) throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if canConnect(port: port) { return }
@@ -73,12 +73,12 @@ enum ProcessSupport {
     }
 
     /// The name of the user running the tests (the login sshd will check).
-    static var currentUserName: String { NSUserName() }
+    public static var currentUserName: String { NSUserName() }
 
-    static func isExecutable(_ path: String) -> Bool { FileManager.default.isExecutableFile(atPath: path) }
+    public static func isExecutable(_ path: String) -> Bool { FileManager.default.isExecutableFile(atPath: path) }
 }
 
-struct SupportError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct SupportError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,194 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import NIOTLS
+import ServiceLifecycle
+import TetherAPI
+import TetherCore
+import TetherTransport
+import TetherTunnel
+
+/// The proxy: one TCP port for everything. TLS connections are routed by
+/// ALPN to the reverse-tunnel hub, to SSH routing, or to the HTTPS API; a
+/// stock SSH client gets an SSH-level message telling it how to connect.
+public struct ProxyService: Service {
+    public let registry: TunnelRegistry
+    private let configuration: ProxyConfiguration
+    private let directorySource: any NodeDirectorySource
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let onRouted: @Sendable (RoutedSession) -> Void
+    private let onListening: @Sendable (SocketAddress) -> Void
+
+    /// `onTunnelChange(hostID, online)` and `onRouted` report to the
+    /// cluster's audit log; `onListening` tells the bound address (tests bind port 0).
+    public init(
+        configuration: ProxyConfiguration,
+        directorySource: any NodeDirectorySource,
+        eventLoopGroup: any EventLoopGroup,
+        logger: Logger,
+        onTunnelChange: @escaping @Sendable (String, Bool) -> Void = { _, _ in },
+        onRouted: @escaping @Sendable (RoutedSession) -> Void = { _ in },
+        onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.directorySource = directorySource
+        self.group = eventLoopGroup
+        self.logger = logger
+        self.onRouted = onRouted
+        self.onListening = onListening
+        self.registry = TunnelRegistry(keepalive: configuration.keepalive, onChange: onTunnelChange)
+    }
+
+    public func run() async throws {
+        let tls = try makeServerTLS()
+        let directory = NodeDirectory()
+        let connector = try NodeConnector(registry: registry, group: group, credentials: configuration.credentials)
+        let forwarder = try AuthForwarder(authAddress: configuration.authAddress, credentials: configuration.credentials, registry: registry, eventLoopGroup: group)
+        let api = HTTP1Channel(responder: { request, writer, channel in
+            try await forwarder.respond(to: request, writer: writer, channel: channel)
+        })
+        let routes = ConnectionRoutes(
+            tls: tls,
+            clusterName: configuration.clusterName,
+            registry: registry,
+            api: api,
+            ssh: SSHConnectHandler.Routing(clusterName: configuration.clusterName, directory: directory, connector: connector, onRouted: onRouted),
+            logger: logger
+        )
+        let server = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 1024)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: configuration.listenHost, port: configuration.listenPort) { channel in
+                // NIO registers the child only once this future completes, so
+                // hand over the (later) routing decision instead of waiting for it.
+                channel.eventLoop.makeSucceededFuture(routes.initialize(channel))
+            }
+        if let address = server.channel.localAddress { onListening(address) }
+        logger.info("proxy listening", metadata: ["address": "\(server.channel.localAddress.map { "\($0)" } ?? "?")"])
+
+        let serving: Result<Void, any Error>
+        do {
+            try await serve(server: server, directory: directory, api: api)
+            serving = .success(())
+        } catch {
+            serving = .failure(error)
+        }
+        await registry.closeAll()
+        await forwarder.shutdown()
+        try serving.get()
+    }
+
+    private func serve(
+        server: NIOAsyncChannel<EventLoopFuture<ProxyConnection>, Never>,
+        directory: NodeDirectory,
+        api: HTTP1Channel
+    ) async throws {
+        let logger = logger
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingDiscardingTaskGroup { tasks in
+                tasks.addTask { await refreshDirectory(directory) }
+                try await server.executeThenClose { connections in
+                    for try await decision in connections {
+                        tasks.addTask {
+                            if case .api(let channel) = try? await decision.get() {
+                                await api.handle(value: channel, logger: logger)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func refreshDirectory(_ directory: NodeDirectory) async {
+        while !Task.isCancelled {
+            do {
+                directory.replace(with: try await directorySource.nodeRoutes())
+            } catch {
+                logger.warning("cannot refresh the node directory", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: configuration.directoryRefresh)
+        }
+    }
+
+    private func makeServerTLS() throws(TetherError) -> NIOSSLContext {
+        let settings = try TLSSettings.server(
+            configuration.credentials,
+            clientCertificates: .optional,
+            applicationProtocols: [ALPN.tunnel, ALPN.ssh, ALPN.http]
+        )
+        do {
+            return try NIOSSLContext(configuration: settings)
+        } catch {
+            throw TetherError(.internal, "cannot build the proxy's TLS context: \(error).")
+        }
+    }
+}
+
+/// Decides, per accepted connection, which handlers serve it.
+private struct ConnectionRoutes: Sendable {
+    let tls: NIOSSLContext
+    let clusterName: String
+    let registry: TunnelRegistry
+    let api: HTTP1Channel
+    let ssh: SSHConnectHandler.Routing
+    let logger: Logger
+
+    func initialize(_ channel: Channel) -> EventLoopFuture<ProxyConnection> {
+        let decided = channel.eventLoop.makePromise(of: ProxyConnection.self)
+        let sniffer = ProtocolSniffer { detected, channel in
+            switch detected {
+            case .plainSSH:
+                try channel.pipeline.syncOperations.addHandler(PlainSSHRefusal())
+                decided.succeed(.handledByPipeline)
+            case .tls:
+                let negotiation = NIOTypedApplicationProtocolNegotiationHandler<ProxyConnection> { result, channel in
+                    self.route(result, channel: channel)
+                }
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                try channel.pipeline.syncOperations.addHandler(negotiation)
+                decided.completeWith(negotiation.protocolNegotiationResult)
+            }
+        }
+        do {
+            try channel.pipeline.syncOperations.addHandler(sniffer)
+        } catch {
+            decided.fail(error)
+        }
+        // A connection that closes before saying anything still completes.
+        channel.closeFuture.whenComplete { _ in decided.succeed(.handledByPipeline) }
+        return decided.futureResult
+    }
+
+    private func route(_ result: ALPNResult, channel: Channel) -> EventLoopFuture<ProxyConnection> {
+        switch result {
+        case .negotiated(ALPN.tunnel):
+            return channel.eventLoop.makeCompletedFuture {
+                try adoptTunnel(channel)
+                return .handledByPipeline
+            }
+        case .negotiated(ALPN.ssh):
+            return channel.eventLoop.makeCompletedFuture {
+                try SSHConnectHandler.install(on: channel, routing: ssh)
+                return .handledByPipeline
+            }
+        default:
+            return api.setup(channel: channel, logger: logger).map { .api($0) }
+        }
+    }
+
+    /// Only a node of this cluster, proven by its host certificate, may hold a tunnel.
+    private func adoptTunnel(_ channel: Channel) throws {
+        guard let identity = try PeerIdentity.of(channel),
+              identity.kind == .host, identity.cluster == clusterName, identity.roles.contains(ForwardedIdentity.nodeRole)
+        else {
+            logger.warning("refused a tunnel without a node certificate of this cluster", metadata: ["peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])
+            throw TetherError(.accessDenied, "a tunnel needs a node certificate of cluster \(clusterName).")
+        }
+        try registry.adopt(channel: channel, peerID: identity.name)
+    }
+}

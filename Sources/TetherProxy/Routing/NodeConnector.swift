@@ -1,0 +1,111 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+import NIOTLS
+import TetherAPI
+import TetherCore
+import TetherTransport
+import TetherTunnel
+
+/// Opens streams to nodes, whichever way they are reached: through the
+/// reverse tunnel a tunnel node keeps, or over a connection the proxy dials
+/// to a direct node and keeps in the same registry (the node serves HTTP/2 on
+/// it exactly as on a tunnel).
+final class NodeConnector: Sendable {
+    let registry: TunnelRegistry
+    private let group: any EventLoopGroup
+    private let tls: NIOSSLContext
+
+    init(registry: TunnelRegistry, group: any EventLoopGroup, credentials: TLSCredentials) throws(TetherError) {
+        self.registry = registry
+        self.group = group
+        do {
+            let configuration = try TLSSettings.client(
+                credentials: credentials,
+                trustedCAPEMs: credentials.trustedCAPEMs,
+                applicationProtocols: [ALPN.tunnel]
+            )
+            self.tls = try NIOSSLContext(configuration: configuration)
+        } catch let error as TetherError {
+            throw error
+        } catch {
+            throw TetherError(.internal, "cannot build the proxy's TLS client context: \(error).")
+        }
+    }
+
+    func openStream(
+        to route: NodeRoute,
+        request: TunnelStreamRequest,
+        on eventLoop: any EventLoop,
+        initializer: @escaping @Sendable (Channel) throws -> Void
+    ) -> EventLoopFuture<Channel> {
+        if route.tunnel || registry.status(of: route.hostID) != nil {
+            return registry.openStream(to: route.hostID, request: request, on: eventLoop, initializer: initializer)
+                .flatMapErrorThrowing { error in
+                    guard route.tunnel, (error as? TetherError)?.code == .unavailable else { throw error }
+                    throw TetherError(.unavailable, "node \(route.name) is offline: its tunnel is not connected to this proxy.")
+                }
+        }
+        return dial(route, on: eventLoop).flatMap { _ in
+            self.registry.openStream(to: route.hostID, request: request, on: eventLoop, initializer: initializer)
+        }
+    }
+
+    /// Connects to a direct node, checks it is the host it should be, and
+    /// adopts the connection so later sessions reuse it.
+    private func dial(_ route: NodeRoute, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        guard let address = route.address, let (host, port) = HostPort.split(address) else {
+            return eventLoop.makeFailedFuture(TetherError(.unavailable, "node \(route.name) has no address to reach it at; is it a tunnel node that lost its tunnel?"))
+        }
+        let tls = tls
+        let registry = registry
+        let expectedHost = route.hostID
+        return ClientBootstrap(group: group)
+            .connectTimeout(.seconds(5))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil))
+                    try channel.pipeline.syncOperations.addHandler(ExpectedPeerCheck(hostID: expectedHost))
+                    try registry.adopt(channel: channel, peerID: expectedHost)
+                }
+            }
+            .connect(host: host, port: port)
+            .map { _ in () }
+            .flatMapErrorThrowing { error in
+                throw TetherError(.unavailable, "cannot reach node \(route.name) at \(address): \(error).")
+            }
+            .hop(to: eventLoop)
+    }
+}
+
+/// Closes a dialled connection whose TLS peer is not the node it should be.
+private final class ExpectedPeerCheck: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = Any
+    let hostID: String
+    init(hostID: String) { self.hostID = hostID }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case TLSUserEvent.handshakeCompleted = event {
+            let identity = try? PeerIdentity.of(context.channel)
+            guard identity?.kind == .host, identity?.name == hostID else {
+                context.fireErrorCaught(TetherError(.verificationFailed, "the host at this address is not node \(hostID)."))
+                context.close(promise: nil)
+                return
+            }
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+}
+
+enum HostPort {
+    /// Splits `host:port` (`[v6]:port` too).
+    static func split(_ address: String) -> (String, Int)? {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return nil }
+        var host = String(address[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import TetherAPI
+import TetherCore
+import TetherIdentity
+import TetherTransport
+import TetherTunnel
+
+/// Serves ALPN `tether-ssh/1`: reads the user's `CONNECT node:0` request,
+/// checks who is asking (their TLS client certificate), finds the node,
+/// opens a `/v1/ssh` stream to it carrying the user's SSH certificate, and
+/// then splices the connection onto that stream. SSH runs end to end from
+/// the client to the node: the proxy never sees session keys.
+final class SSHConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    struct Routing: Sendable {
+        var clusterName: String
+        var directory: NodeDirectory
+        var connector: NodeConnector
+        /// Told of every routed session (who, where), for the proxy's log.
+        var onRouted: @Sendable (RoutedSession) -> Void
+    }
+
+    private let routing: Routing
+    private var head: HTTPRequestHead?
+
+    init(routing: Routing) {
+        self.routing = routing
+    }
+
+    /// Installs the HTTP/1.1 request parsing this handler needs, and itself.
+    static func install(on channel: Channel, routing: Routing) throws {
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)))
+        try sync.addHandler(HTTPResponseEncoder())
+        try sync.addHandler(SSHConnectHandler(routing: routing))
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let requestHead):
+            head = requestHead
+        case .body:
+            break
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            route(head, context: context)
+        }
+    }
+
+    private func route(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        // Bytes after the CONNECT (the client's SSH version line may follow
+        // at once) wait in the HTTP decoder, which stops parsing after CONNECT.
+        let request: RoutedSession
+        do {
+            request = try routedSession(from: head, channel: context.channel)
+        } catch {
+            return refuse(error, context: context)
+        }
+        let route: NodeRoute
+        do {
+            route = try routing.directory.route(named: request.node, cluster: routing.clusterName)
+        } catch {
+            return refuse(error, context: context)
+        }
+        let streamRequest = TunnelStreamRequest(path: SSHRouting.streamPath, metadata: [
+            SSHRouting.Metadata.certificate: request.certificate,
+            SSHRouting.Metadata.clientAddress: request.clientAddress,
+            SSHRouting.Metadata.node: route.name,
+        ])
+        let opened = routing.connector.openStream(to: route, request: streamRequest, on: context.eventLoop) { stream in
+            // What the node sends before the user side is spliced waits here.
+            try stream.pipeline.syncOperations.addHandler(InboundHold())
+        }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let onRouted = routing.onRouted
+        opened.whenComplete { result in
+            let (handler, context) = bound.value
+            switch result {
+            case .success(let stream):
+                onRouted(request)
+                handler.splice(context: context, with: stream)
+            case .failure(let error):
+                handler.refuse(error, context: context)
+            }
+        }
+    }
+
+    private func routedSession(from head: HTTPRequestHead, channel: Channel) throws(TetherError) -> RoutedSession {
+        guard head.method == .CONNECT else {
+            throw TetherError(.invalidArgument, "expected CONNECT NODE:0 on \(ALPN.ssh), got \(head.method).")
+        }
+        guard let identity = try PeerIdentity.of(channel), identity.kind == .user, identity.cluster == routing.clusterName else {
+            throw TetherError(.accessDenied, "no user certificate of cluster \(routing.clusterName) was presented; run `tether login` first.")
+        }
+        let target = head.uri
+        let node = target.lastIndex(of: ":").map { String(target[..<$0]) } ?? target
+        guard !node.isEmpty else {
+            throw TetherError(.invalidArgument, "the CONNECT request names no node.")
+        }
+        if let cluster = head.headers.first(name: SSHRouting.clusterHeader), !cluster.isEmpty, cluster != routing.clusterName {
+            throw TetherError(.notFound, "cluster \(cluster) is not known to this proxy (it serves \(routing.clusterName)).")
+        }
+        guard let certificate = head.headers.first(name: SSHRouting.certificateHeader), !certificate.isEmpty else {
+            throw TetherError(.invalidArgument, "the CONNECT request carries no \(SSHRouting.certificateHeader); run `tether login` again.")
+        }
+        return RoutedSession(
+            user: identity.name,
+            node: node,
+            login: head.headers.first(name: SSHRouting.loginHeader),
+            certificate: certificate,
+            clientAddress: channel.remoteAddress?.ipAddress ?? "unknown"
+        )
+    }
+
+    /// Answers 200, swaps HTTP parsing out for the splice, and lets bytes flow.
+    private func splice(context: ChannelHandlerContext, with stream: Channel) {
+        let user = context.channel
+        do {
+            let sync = context.pipeline.syncOperations
+            _ = sync.removeHandler(try sync.handler(type: HTTPResponseEncoder.self))
+            context.writeAndFlush(NIOAny(ByteBuffer(string: "HTTP/1.1 200 Connection Established\r\n\r\n")), promise: nil)
+            try sync.addHandler(SpliceHandler(partner: stream))
+            let decoder = try sync.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            sync.removeHandler(context: context, promise: nil)
+            // Removing the decoder forwards the bytes it held past the CONNECT
+            // to the splice, which passes them on to the stream.
+            _ = sync.removeHandler(decoder)
+        } catch {
+            stream.close(promise: nil)
+            user.close(promise: nil)
+            return
+        }
+        stream.eventLoop.execute {
+            do {
+                let sync = stream.pipeline.syncOperations
+                try sync.addHandler(SpliceHandler(partner: user))
+                // Replays what the node already sent into the splice.
+                _ = sync.removeHandler(try sync.handler(type: InboundHold.self))
+            } catch {
+                stream.close(promise: nil)
+            }
+        }
+    }
+
+    private func refuse(_ error: Error, context: ChannelHandlerContext) {
+        let tetherError = (error as? TetherError) ?? TetherError(.unavailable, "the proxy could not reach the node: \(error).")
+        let body = (try? JSONEncoder().encode(APIErrorBody(tetherError))) ?? Data()
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(body.count))
+        headers.add(name: "Connection", value: "close")
+        let status = HTTPResponseStatus(statusCode: APIErrorBody.status(for: tetherError.code))
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+}
+
+/// A session the proxy routed: who went where (no content).
+public struct RoutedSession: Sendable, Equatable {
+    public var user: String
+    public var node: String
+    public var login: String?
+    public var certificate: String
+    public var clientAddress: String
+}

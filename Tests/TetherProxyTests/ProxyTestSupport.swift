@@ -1,0 +1,145 @@
+import Crypto
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+import TetherAPI
+import TetherCore
+import TetherIdentity
+import TetherProxy
+import TetherTransport
+import TetherTunnel
+
+/// A throwaway cluster CA issuing the identities a test needs.
+struct TestPKI {
+    let ca: TLSCertificateAuthority
+    let caPEM: String
+
+    init(cluster: String = "test-cluster") throws {
+        ca = try TLSCertificateAuthority.create(clusterName: cluster, validity: .hours(1), clock: SystemWallClock())
+        caPEM = try PEMCoding.pem(of: ca.certificate)
+    }
+
+    func host(_ id: String, roles: [String]) throws -> TLSCredentials {
+        let key = P256.Signing.PrivateKey()
+        let certificate = try ca.issueServerCertificate(hostID: id, publicKey: key.publicKey, dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"], roles: roles, ttl: .hours(1))
+        return TLSCredentials(certificatePEM: try PEMCoding.pem(of: certificate), privateKeyPEM: PEMCoding.pem(of: key), trustedCAPEMs: [caPEM])
+    }
+
+    func user(_ name: String) throws -> TLSCredentials {
+        let key = P256.Signing.PrivateKey()
+        let certificate = try ca.issueClientCertificate(user: name, roles: ["access"], publicKey: key.publicKey, ttl: .hours(1))
+        return TLSCredentials(certificatePEM: try PEMCoding.pem(of: certificate), privateKeyPEM: PEMCoding.pem(of: key), trustedCAPEMs: [caPEM])
+    }
+}
+
+struct StaticDirectory: NodeDirectorySource {
+    var routes: [NodeRoute]
+    func nodeRoutes() async throws -> [NodeRoute] { routes }
+}
+
+/// A proxy running in the test, on a free port.
+final class RunningProxy: Sendable {
+    let service: ProxyService
+    let port: Int
+    private let task: Task<Void, any Error>
+
+    init(pki: TestPKI, routes: [NodeRoute], group: any EventLoopGroup) async throws {
+        let configuration = ProxyConfiguration(
+            clusterName: "test-cluster",
+            listenHost: "127.0.0.1",
+            listenPort: 0,
+            credentials: try pki.host("proxy-1", roles: [ForwardedIdentity.proxyRole]),
+            authAddress: "127.0.0.1:1",
+            directoryRefresh: .milliseconds(50)
+        )
+        let bound = NIOLockedValueBox<Int?>(nil)
+        let service = ProxyService(
+            configuration: configuration,
+            directorySource: StaticDirectory(routes: routes),
+            eventLoopGroup: group,
+            logger: Logger(label: "test.proxy"),
+            onListening: { address in bound.withLockedValue { $0 = address.port } }
+        )
+        self.service = service
+        task = Task { try await service.run() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while bound.withLockedValue({ $0 }) == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))  // poll until bound
+        }
+        port = try bound.withLockedValue { try $0 ?? { throw TetherError(.unavailable, "proxy did not start") }() }
+        // Let the directory load once.
+        try await Task.sleep(for: .milliseconds(100))  // poll interval of the directory refresh
+    }
+
+    func stop() { task.cancel() }
+}
+
+/// Serves `/v1/ssh` streams by writing back what the proxy passed on and
+/// then echoing, like a node would run SSH there.
+struct EchoSSHRouter: TunnelStreamRouter {
+    func route(_ request: TunnelStreamRequest) throws -> TunnelStreamService {
+        guard request.path == SSHRouting.streamPath else { throw TetherError(.notFound, "no \(request.path)") }
+        let certificate = request.metadata[SSHRouting.Metadata.certificate] ?? "-"
+        let node = request.metadata[SSHRouting.Metadata.node] ?? "-"
+        return { channel in try channel.pipeline.syncOperations.addHandler(Echo(greeting: "node=\(node) cert=\(certificate);")) }
+    }
+
+    final class Echo: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        let greeting: String
+        init(greeting: String) { self.greeting = greeting }
+        func handlerAdded(context: ChannelHandlerContext) {
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: greeting)), promise: nil)
+        }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) { context.writeAndFlush(data, promise: nil) }
+    }
+}
+
+/// A raw TLS client: sends bytes, collects whatever comes back.
+final class RawTLSClient: Sendable {
+    let channel: Channel
+    private let received = NIOLockedValueBox(Data())
+
+    init(port: Int, alpn: String, credentials: TLSCredentials?, trusting caPEM: String, group: any EventLoopGroup) async throws {
+        let context = try NIOSSLContext(configuration: try TLSSettings.client(credentials: credentials, trustedCAPEMs: [caPEM], applicationProtocols: [alpn]))
+        let received = received
+        channel = try await ClientBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+                    try channel.pipeline.syncOperations.addHandler(Sink(received))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+    }
+
+    func send(_ text: String) async throws {
+        try await channel.writeAndFlush(ByteBuffer(string: text))
+    }
+
+    var text: String { String(decoding: received.withLockedValue { $0 }, as: UTF8.self) }
+
+    final class Sink: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let received: NIOLockedValueBox<Data>
+        init(_ received: NIOLockedValueBox<Data>) { self.received = received }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let buffer = unwrapInboundIn(data)
+            received.withLockedValue { $0.append(contentsOf: buffer.readableBytesView) }
+        }
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))  // poll interval
+    }
+    return condition()
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Testing
+import TetherAPI
+import TetherCore
+import TetherProxy
+import TetherTestSupport
+import TetherTransport
+import TetherTunnel
+
+@Suite struct ProxyTests {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+    let node = NodeRoute(name: "node-a", hostID: "host-1", labels: ["customer": "acme"], tunnel: true, address: nil)
+
+    private func startTunnel(pki: TestPKI, proxyPort: Int, credentials: TLSCredentials) throws -> Task<Void, Never> {
+        let context = try NIOSSLContext(configuration: try TLSSettings.client(credentials: credentials, trustedCAPEMs: [pki.caPEM], applicationProtocols: [ALPN.tunnel]))
+        let agent = TunnelAgent(
+            configuration: TunnelAgentConfiguration(
+                proxyHost: "127.0.0.1",
+                proxyPort: proxyPort,
+                backoff: ReconnectBackoff(initial: .milliseconds(20), cap: .milliseconds(200)),
+                secureTransport: { channel in
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+                }
+            ),
+            group: group,
+            router: EchoSSHRouter(),
+            logger: Logger(label: "test.agent")
+        )
+        return Task { await agent.run() }
+    }
+
+    @Test func stockSSHClientIsToldHowToConnect() async throws {
+        let pki = try TestPKI()
+        let proxy = try await RunningProxy(pki: pki, routes: [], group: group)
+        defer { proxy.stop() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let result = try ProcessSupport.run("/usr/bin/ssh", [
+            "-p", String(proxy.port), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5", "127.0.0.1", "true",
+        ], in: directory)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("this port is a Tether proxy"), "ssh said: \(result.stderr)")
+    }
+
+    @Test func nodeCertificateHoldsATunnelAndUsersAreRoutedThroughIt() async throws {
+        let pki = try TestPKI()
+        let proxy = try await RunningProxy(pki: pki, routes: [node], group: group)
+        defer { proxy.stop() }
+        let tunnel = try startTunnel(pki: pki, proxyPort: proxy.port, credentials: try pki.host("host-1", roles: [ForwardedIdentity.nodeRole]))
+        defer { tunnel.cancel() }
+        #expect(await eventually { proxy.service.registry.status(of: "host-1") != nil })
+
+        let client = try await RawTLSClient(port: proxy.port, alpn: ALPN.ssh, credentials: try pki.user("alice"), trusting: pki.caPEM, group: group)
+        // The SSH client's first bytes may follow the CONNECT at once.
+        try await client.send("CONNECT node-a:0 HTTP/1.1\r\nTether-Login: root\r\nTether-Certificate: ssh-ed25519-cert AAAA\r\n\r\nSSH-2.0-test\r\n")
+        #expect(await eventually { client.text.hasSuffix("SSH-2.0-test\r\n") })
+        #expect(client.text == "HTTP/1.1 200 Connection Established\r\n\r\nnode=node-a cert=ssh-ed25519-cert AAAA;SSH-2.0-test\r\n")
+        try await client.send("more")
+        #expect(await eventually { client.text.hasSuffix("more") })
+    }
+
+    @Test func refusalsComeBackAsOneSentence() async throws {
+        let pki = try TestPKI()
+        let proxy = try await RunningProxy(pki: pki, routes: [node], group: group)
+        defer { proxy.stop() }
+
+        let anonymous = try await RawTLSClient(port: proxy.port, alpn: ALPN.ssh, credentials: nil, trusting: pki.caPEM, group: group)
+        try await anonymous.send("CONNECT node-a:0 HTTP/1.1\r\nTether-Certificate: c\r\n\r\n")
+        #expect(await eventually { anonymous.text.contains("}") })
+        #expect(anonymous.text.hasPrefix("HTTP/1.1 403"))
+        #expect(anonymous.text.contains("run `tether login` first"))
+
+        let alice = try await RawTLSClient(port: proxy.port, alpn: ALPN.ssh, credentials: try pki.user("alice"), trusting: pki.caPEM, group: group)
+        try await alice.send("CONNECT nowhere:0 HTTP/1.1\r\nTether-Certificate: c\r\n\r\n")
+        #expect(await eventually { alice.text.contains("}") })
+        #expect(alice.text.hasPrefix("HTTP/1.1 404"))
+        #expect(alice.text.contains("node nowhere is not in cluster test-cluster"))
+
+        // The node exists but has no tunnel: offline, said plainly.
+        let bob = try await RawTLSClient(port: proxy.port, alpn: ALPN.ssh, credentials: try pki.user("bob"), trusting: pki.caPEM, group: group)
+        try await bob.send("CONNECT node-a:0 HTTP/1.1\r\nTether-Certificate: c\r\n\r\n")
+        #expect(await eventually { bob.text.contains("}") })
+        #expect(bob.text.hasPrefix("HTTP/1.1 503"))
+        #expect(bob.text.contains("node node-a is offline"))
+    }
+
+    @Test func aUserCertificateCannotHoldATunnel() async throws {
+        let pki = try TestPKI()
+        let proxy = try await RunningProxy(pki: pki, routes: [node], group: group)
+        defer { proxy.stop() }
+        let impostor = try pki.user("host-1")
+        let tunnel = try startTunnel(pki: pki, proxyPort: proxy.port, credentials: impostor)
+        defer { tunnel.cancel() }
+        // Give the agent time for several attempts; none may register.
+        try await Task.sleep(for: .milliseconds(500))  // poll window for a negative check
+        #expect(proxy.service.registry.connected.isEmpty)
+    }
+}
