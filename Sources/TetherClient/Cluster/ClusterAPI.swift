@@ -1,0 +1,56 @@
+import Foundation
+import NIOCore
+import NIOSSL
+import TetherAPI
+import TetherCore
+import TetherTransport
+
+/// The cluster's HTTPS API as the user reaches it: through the proxy, over
+/// TLS verified against the cluster CA, with the user's client certificate.
+struct ClusterAPI {
+    let identity: ClientIdentity
+    let eventLoopGroup: any EventLoopGroup
+
+    /// Nodes the user may see. `cluster` also travels as `Tether-Cluster`
+    /// so a root proxy can answer for a leaf.
+    func nodes(cluster: String) async throws(TetherError) -> [NodeSummary] {
+        try await Self.withClient(
+            address: identity.profile.proxyAddress,
+            tls: TLSSettings.client(credentials: identity.tlsCredentials, trustedCAPEMs: [identity.profile.clusterInfo.tlsCA]),
+            eventLoopGroup: eventLoopGroup
+        ) { (client: APIClient) async throws(TetherError) -> [NodeSummary] in
+            try await client.get(APIPath.nodes, headers: [SSHRouting.clusterHeader: cluster])
+        }
+    }
+
+    func session(id: String) async throws(TetherError) -> SessionPlayback {
+        guard let escaped = id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])), !id.isEmpty else {
+            throw TetherError(.invalidArgument, "\"\(id)\" is not a session ID; copy it from the audit log.")
+        }
+        return try await Self.withClient(
+            address: identity.profile.proxyAddress,
+            tls: TLSSettings.client(credentials: identity.tlsCredentials, trustedCAPEMs: [identity.profile.clusterInfo.tlsCA]),
+            eventLoopGroup: eventLoopGroup
+        ) { (client: APIClient) async throws(TetherError) -> SessionPlayback in
+            try await client.get(APIPath.sessions + "/" + escaped)
+        }
+    }
+
+    /// Runs `body` with a client that is shut down afterwards, also on error.
+    static func withClient<Result>(
+        address: String,
+        tls: TLSConfiguration,
+        eventLoopGroup: any EventLoopGroup,
+        _ body: (APIClient) async throws(TetherError) -> Result
+    ) async throws(TetherError) -> Result {
+        let client = APIClient(address: address, tls: tls, eventLoopGroup: eventLoopGroup)
+        do {
+            let result = try await body(client)
+            await client.shutdown()
+            return result
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+    }
+}

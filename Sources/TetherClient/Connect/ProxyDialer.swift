@@ -1,0 +1,77 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+import TetherAPI
+import TetherCore
+import TetherTransport
+
+/// Opens a byte stream to a node through the proxy: TLS with ALPN
+/// `tether-ssh/1` and the user's client certificate, then the CONNECT
+/// handshake. What runs on top (an SSH client, a raw pipe) is installed by
+/// the caller's `adopt`, before the bytes that followed the answer are passed on.
+struct ProxyDialer {
+    let proxy: HostPort
+    let tls: TLSConfiguration
+    let eventLoopGroup: any EventLoopGroup
+    var answerTimeout: TimeAmount = .seconds(30)
+
+    init(identity: ClientIdentity, eventLoopGroup: any EventLoopGroup) throws(TetherError) {
+        self.proxy = try HostPort(parsing: identity.profile.proxyAddress)
+        self.tls = try TLSSettings.client(
+            credentials: identity.tlsCredentials,
+            trustedCAPEMs: [identity.profile.clusterInfo.tlsCA],
+            applicationProtocols: [ALPN.ssh]
+        )
+        self.eventLoopGroup = eventLoopGroup
+    }
+
+    /// Connects, completes the CONNECT and runs `adopt` on the channel's event
+    /// loop to install the next protocol. Returns the channel and what `adopt` made.
+    func dial<Adopted: Sendable>(
+        _ target: ConnectTarget,
+        adopt: @escaping @Sendable (Channel) throws -> Adopted
+    ) async throws(TetherError) -> (channel: Channel, adopted: Adopted) {
+        let context: NIOSSLContext
+        do {
+            context = try NIOSSLContext(configuration: tls)
+        } catch {
+            throw TetherError(.malformed, "the saved TLS credentials cannot be used (\(error)); run tether login again.")
+        }
+        let loop = eventLoopGroup.next()
+        let answer = loop.makePromise(of: Void.self)
+        let proxyName = proxy.description
+        let timeout = answerTimeout
+        let bootstrap = ClientBootstrap(group: loop)
+            .connectTimeout(.seconds(10))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+                    try pipeline.addHandler(
+                        ConnectHandshakeHandler(target: target, proxy: proxyName, outcome: answer, timeout: timeout),
+                        name: ConnectHandshakeHandler.name
+                    )
+                }
+            }
+        let channel: Channel
+        do {
+            channel = try await bootstrap.connect(host: proxy.host, port: proxy.port).get()
+        } catch {
+            answer.fail(error)
+            throw TetherError(.unavailable, "cannot reach the proxy at \(proxyName): \(error); check the address and that the proxy is running.")
+        }
+        do {
+            try await answer.futureResult.get()
+            let adopted = try await channel.eventLoop.submit {
+                let adopted = try adopt(channel)
+                channel.pipeline.syncOperations.removeHandler(name: ConnectHandshakeHandler.name, promise: nil)
+                return adopted
+            }.get()
+            return (channel, adopted)
+        } catch {
+            try? await channel.close()
+            throw ConnectHandshakeHandler.describe(error, proxy: proxyName)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import TetherAPI
+
+/// What `tether login` learned and `profile.json` keeps: where the cluster
+/// is, who the user is there, and the CAs that every later connection is
+/// verified against.
+public struct ClientProfile: Codable, Sendable, Equatable {
+    /// host:port of the proxy the user logged in through.
+    public var proxyAddress: String
+    public var cluster: String
+    public var user: String
+    public var roles: [String]
+    public var logins: [String]
+    /// Unix seconds when the certificates expire.
+    public var expires: Int64
+    public var clusterInfo: ClusterInfo
+
+    public init(proxyAddress: String, cluster: String, user: String, roles: [String], logins: [String], expires: Int64, clusterInfo: ClusterInfo) {
+        self.proxyAddress = proxyAddress
+        self.cluster = cluster
+        self.user = user
+        self.roles = roles
+        self.logins = logins
+        self.expires = expires
+        self.clusterInfo = clusterInfo
+    }
+
+    public var expiryDate: Date { Date(timeIntervalSince1970: TimeInterval(expires)) }
+
+    public func isExpired(at now: Date) -> Bool { now >= expiryDate }
+
+    enum CodingKeys: String, CodingKey {
+        case cluster, user, roles, logins, expires
+        case proxyAddress = "proxy_address"
+        case clusterInfo = "cluster_info"
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import TetherCore
+import TetherIdentity
+
+/// The profile on disk, under `$TETHER_HOME` or `~/.tether` (mode 0700):
+///
+///     profile.json
+///     keys/ssh_key            OpenSSH Ed25519 private key, 0600 (+ ssh_key.pub)
+///     keys/ssh_key-cert.pub   the SSH user certificate
+///     keys/tls.key            P-256 private key (PKCS#8 PEM), 0600
+///     keys/tls.pem            the X.509 client certificate
+///     known_hosts             node host keys, for stock ssh (`tether config`)
+public struct ProfileStore: Sendable {
+    public let directory: String
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    /// `$TETHER_HOME` if set, else `$HOME/.tether`.
+    public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) throws(TetherError) -> String {
+        if let home = environment["TETHER_HOME"], !home.isEmpty { return home }
+        guard let home = environment["HOME"], !home.isEmpty else {
+            throw TetherError(.invalidArgument, "neither TETHER_HOME nor HOME is set; set TETHER_HOME to the directory for the Tether profile.")
+        }
+        return home + "/.tether"
+    }
+
+    public var profilePath: String { directory + "/profile.json" }
+    public var keysDirectory: String { directory + "/keys" }
+    public var sshKeyPath: String { keysDirectory + "/ssh_key" }
+    public var sshCertificatePath: String { keysDirectory + "/ssh_key-cert.pub" }
+    public var tlsKeyPath: String { keysDirectory + "/tls.key" }
+    public var tlsCertificatePath: String { keysDirectory + "/tls.pem" }
+    public var knownHostsPath: String { directory + "/known_hosts" }
+
+    public var exists: Bool { FileManager.default.fileExists(atPath: profilePath) }
+
+    /// Writes every file of `identity`, private keys 0600, directories 0700.
+    public func save(_ identity: ClientIdentity) throws(TetherError) {
+        try FileWriting.makeDirectory(directory, mode: 0o700)
+        try FileWriting.makeDirectory(keysDirectory, mode: 0o700)
+        let comment = "\(identity.profile.user)@\(identity.profile.cluster)"
+        try SSHKeyFiles.writePrivateKey(identity.sshKey, to: sshKeyPath, comment: comment)
+        try FileWriting.store(identity.sshCertificate + "\n", at: sshCertificatePath, mode: 0o644)
+        try FileWriting.store(PEMCoding.pem(of: identity.tlsKey), at: tlsKeyPath, mode: 0o600)
+        try FileWriting.store(identity.tlsCertificate, at: tlsCertificatePath, mode: 0o644)
+        try FileWriting.store(try Self.encode(identity.profile), at: profilePath, mode: 0o600)
+    }
+
+    /// The saved identity; tells the user to log in when there is none.
+    public func load() throws(TetherError) -> ClientIdentity {
+        guard exists else {
+            throw TetherError(.notFound, "you are not logged in (no profile in \(directory)); run tether login --proxy HOST:PORT --user NAME.")
+        }
+        let profile = try Self.decode(try FileWriting.read(profilePath))
+        return ClientIdentity(
+            profile: profile,
+            sshKey: try SSHKeyFiles.readPrivateKey(at: sshKeyPath),
+            sshCertificate: try FileWriting.read(sshCertificatePath).trimmingCharacters(in: .whitespacesAndNewlines),
+            tlsKey: try PEMCoding.p256PrivateKey(fromPEM: try FileWriting.read(tlsKeyPath)),
+            tlsCertificate: try FileWriting.read(tlsCertificatePath)
+        )
+    }
+
+    /// The saved profile alone (no keys), or nil when logged out.
+    public func loadProfile() throws(TetherError) -> ClientProfile? {
+        guard exists else { return nil }
+        return try Self.decode(try FileWriting.read(profilePath))
+    }
+
+    /// Removes the profile, keys, certificates and known_hosts.
+    public func remove() throws(TetherError) {
+        try FileWriting.remove(profilePath)
+        try FileWriting.remove(keysDirectory)
+        try FileWriting.remove(knownHostsPath)
+    }
+
+    public func saveKnownHosts(_ text: String) throws(TetherError) {
+        try FileWriting.makeDirectory(directory, mode: 0o700)
+        try FileWriting.store(text, at: knownHostsPath, mode: 0o644)
+    }
+
+    private static func encode(_ profile: ClientProfile) throws(TetherError) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            return String(decoding: try encoder.encode(profile), as: UTF8.self) + "\n"
+        } catch {
+            throw TetherError(.internal, "cannot encode the profile: \(error).")
+        }
+    }
+
+    private static func decode(_ text: String) throws(TetherError) -> ClientProfile {
+        do {
+            return try JSONDecoder().decode(ClientProfile.self, from: Data(text.utf8))
+        } catch {
+            throw TetherError(.malformed, "the saved profile is damaged (\(error)); run tether logout, then tether login again.")
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import NIOCore
+import NIOPosix
+import TetherAPI
+import TetherCore
+
+/// Everything the `tether` command does, as a library: one value per
+/// profile directory, with the clock and event loops injected.
+public struct UserClient: Sendable {
+    public let store: ProfileStore
+    public let clock: any WallClock
+    public let eventLoopGroup: any EventLoopGroup
+
+    public init(store: ProfileStore, clock: any WallClock = SystemWallClock(), eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.store = store
+        self.clock = clock
+        self.eventLoopGroup = eventLoopGroup
+    }
+
+    // MARK: Profile
+
+    /// `tether login`: certificates for fresh keys, saved in the profile.
+    public func logIn(_ options: LoginOptions) async throws(TetherError) -> ClientIdentity {
+        try await LoginFlow.logIn(options, store: store, eventLoopGroup: eventLoopGroup)
+    }
+
+    /// The saved profile, expired or not (`tether status`).
+    public func savedProfile() throws(TetherError) -> ClientProfile {
+        guard let profile = try store.loadProfile() else {
+            throw TetherError(.notFound, "you are not logged in; run tether login --proxy HOST:PORT --user NAME.")
+        }
+        return profile
+    }
+
+    /// `tether logout`: removes keys, certificates and profile. Returns the
+    /// profile that was removed, nil if there was none.
+    @discardableResult
+    public func logOut() throws(TetherError) -> ClientProfile? {
+        let profile = try? store.loadProfile()
+        try store.remove()
+        return profile
+    }
+
+    /// The saved identity, refused once its certificates have expired.
+    public func currentIdentity() throws(TetherError) -> ClientIdentity {
+        let identity = try store.load()
+        try identity.requireUnexpired(at: clock.now())
+        return identity
+    }
+
+    // MARK: Nodes
+
+    /// `tether ls`: the nodes of `cluster` (default: the profile's) that
+    /// carry all of `labels`.
+    public func nodes(cluster: String?, labels: Labels) async throws(TetherError) -> [NodeSummary] {
+        let identity = try currentIdentity()
+        let cluster = cluster ?? identity.profile.cluster
+        let nodes = try await ClusterAPI(identity: identity, eventLoopGroup: eventLoopGroup).nodes(cluster: cluster)
+        return NodeSelection.matching(nodes, cluster: cluster, labels: labels)
+    }
+
+    // MARK: Connections
+
+    /// `tether ssh`: runs `request` on the node as the chosen login, with
+    /// the node's host key pinned to the one the inventory lists.
+    public func ssh(
+        to destination: SSHDestination,
+        loginFlag: String?,
+        cluster: String?,
+        request: SessionRequest,
+        io: SessionIO,
+        localUser: String = LocalUser.name()
+    ) async throws(TetherError) -> SessionExit {
+        let identity = try currentIdentity()
+        let cluster = cluster ?? identity.profile.cluster
+        let nodes = try await ClusterAPI(identity: identity, eventLoopGroup: eventLoopGroup).nodes(cluster: cluster)
+        let node = try NodeSelection.node(named: destination.node, in: nodes, cluster: cluster)
+        let target = ConnectTarget(
+            node: node.name,
+            cluster: cluster,
+            login: destination.login(flag: loginFlag, localUser: localUser),
+            certificate: identity.sshCertificate
+        )
+        let shell = SecureShell(dialer: try ProxyDialer(identity: identity, eventLoopGroup: eventLoopGroup), key: identity.nioSSHKey)
+        return try await shell.run(target, hostKey: try PinnedHostKey.parse(node.sshHostKey, node: node.name), request: request, io: io)
+    }
+
+    /// `tether proxy ssh LOGIN@NODE:PORT`: a raw byte pipe to the node's SSH
+    /// server, for stock ssh's ProxyCommand.
+    public func proxySSH(_ destination: String, cluster: String?, io: SessionIO) async throws(TetherError) {
+        let identity = try currentIdentity()
+        let cluster = cluster ?? identity.profile.cluster
+        let parsed = try ProxyDestination(parsing: destination, cluster: cluster)
+        let target = ConnectTarget(node: parsed.node, cluster: cluster, login: parsed.login, certificate: identity.sshCertificate)
+        try await RawPipe(dialer: try ProxyDialer(identity: identity, eventLoopGroup: eventLoopGroup)).run(target, io: io)
+    }
+
+    /// `tether config`: refreshes known_hosts from the inventory and returns
+    /// the OpenSSH configuration that uses it.
+    public func openSSHConfig(tetherPath: String) async throws(TetherError) -> String {
+        let identity = try currentIdentity()
+        let cluster = identity.profile.cluster
+        let nodes = try await ClusterAPI(identity: identity, eventLoopGroup: eventLoopGroup).nodes(cluster: cluster)
+        try store.saveKnownHosts(OpenSSHConfig.knownHosts(nodes, cluster: cluster))
+        return OpenSSHConfig.render(cluster: cluster, tetherPath: tetherPath, store: store)
+    }
+
+    // MARK: Recordings
+
+    /// `tether play`: fetches a recorded session and writes its output.
+    public func play(sessionID: String, speed: Double, to output: SessionIO.Sink) async throws {
+        let player = try SessionPlayer(speed: speed)
+        let identity = try currentIdentity()
+        let playback = try await ClusterAPI(identity: identity, eventLoopGroup: eventLoopGroup).session(id: sessionID)
+        try await player.play(playback, to: output)
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import TetherClient
+import TetherCore
+
+/// The client for the profile in `$TETHER_HOME` or `~/.tether`.
+func makeClient() throws(TetherError) -> UserClient {
+    UserClient(store: ProfileStore(directory: try ProfileStore.defaultDirectory()))
+}
+
+/// Runs a command's work; a failure becomes its one sentence on stderr and
+/// exit status 1 (exit codes chosen by the command pass through).
+func reportingFailures<Result>(_ body: () async throws -> Result) async throws -> Result {
+    do {
+        return try await body()
+    } catch let error as TetherError {
+        printError(error.message)
+        throw ExitCode.failure
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as CancellationError {
+        throw error
+    } catch {
+        printError("\(error)")
+        throw ExitCode.failure
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

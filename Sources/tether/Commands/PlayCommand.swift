@@ -1,0 +1,21 @@
+import ArgumentParser
+import TetherClient
+
+struct PlayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "play",
+        abstract: "Replay a recorded session's output."
+    )
+
+    @Argument(help: "The session ID, as in the audit log.")
+    var sessionID: String
+
+    @Option(help: "Playback speed: 1 is real time, 2 twice as fast, 0 without pauses.")
+    var speed: Double = 1
+
+    func run() async throws {
+        try await reportingFailures {
+            try await makeClient().play(sessionID: sessionID, speed: speed, to: SessionIO.standardOutput())
+        }
+    }
+}
