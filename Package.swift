@@ -196,7 +196,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "tether-bench",
-            dependencies: ["TetherCore", "TetherStorage", "TetherIdentity", "TetherAuth"],
+            dependencies: ["TetherCore", "TetherStorage", "TetherIdentity"],
             path: "bench/Sources/tether-bench"
         ),
 

@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+import TetherAPI
+import TetherAuth
+import TetherConfig
+import TetherCore
+import TetherIdentity
+import TetherNode
+import TetherProxy
+import TetherTunnel
+
+/// Builds the services a configuration enables, wiring the co-located ones
+/// together: the proxy gets its identity and node directory from the auth
+/// service beside it, and reports tunnels to that auth service's audit log.
+struct ServiceAssembly {
+    let configuration: TetherdConfiguration
+    let workingDirectory: URL
+    let eventLoopGroup: any EventLoopGroup
+    let logger: Logger
+
+    private var dataDirectory: String { configuration.dataDirectory(relativeTo: workingDirectory).path }
+
+    func services() throws(TetherError) -> [any Service] {
+        var services: [any Service] = []
+        var auth: AuthService?
+        if let section = configuration.auth, section.enabled, let cluster = configuration.cluster {
+            let service = try AuthService(
+                configuration: .init(
+                    cluster: cluster,
+                    dataDirectory: dataDirectory,
+                    listen: section.listen,
+                    secondFactor: section.secondFactor == .otp ? .otp : .off,
+                    proxyPublicAddress: configuration.proxy?.publicAddr ?? configuration.proxy?.listen
+                ),
+                logger: Logger(label: "tether.auth")
+            )
+            auth = service
+            services.append(service)
+        }
+        if let section = configuration.proxy, section.enabled, let auth {
+            services.append(try proxy(section, auth: auth))
+        }
+        if let section = configuration.node, section.enabled {
+            services.append(NodeService(
+                configuration: try node(section),
+                eventLoopGroup: eventLoopGroup,
+                logger: Logger(label: "tether.node")
+            ))
+        }
+        return services
+    }
+
+    private func proxy(_ section: ProxySection, auth: AuthService) throws(TetherError) -> ProxyService {
+        let listen = try HostPort(parsing: section.listen)
+        var addresses = [listen.host]
+        if let publicAddr = section.publicAddr { addresses.append(try HostPort(parsing: publicAddr).host) }
+        let identity = try auth.issueServiceIdentity(role: ForwardedIdentity.proxyRole, name: "proxy", addresses: addresses)
+        let audit = auth.core.audit
+        let logger = Logger(label: "tether.proxy")
+        return ProxyService(
+            configuration: ProxyConfiguration(
+                clusterName: auth.core.cluster,
+                listenHost: listen.host,
+                listenPort: listen.port,
+                credentials: identity.credentials,
+                authAddress: auth.configuration.listen,
+                keepalive: KeepalivePolicy(interval: .seconds(section.keepaliveInterval.seconds))
+            ),
+            directorySource: AuthNodeDirectory(resources: auth.core.resources),
+            eventLoopGroup: eventLoopGroup,
+            logger: logger,
+            onTunnelChange: { hostID, online in
+                do {
+                    try audit.record(online ? "tunnel.connect" : "tunnel.disconnect") { event in
+                        event.fields["host_id"] = .string(hostID)
+                    }
+                } catch {
+                    logger.error("cannot record a tunnel event", metadata: ["error": "\(error)"])
+                }
+            }
+        )
+    }
+
+    private func node(_ section: NodeSection) throws(TetherError) -> NodeConfiguration {
+        let reachability: NodeConfiguration.Reachability
+        if let proxyServer = section.proxyServer {
+            reachability = .tunnel(proxyServer: try HostPort(parsing: proxyServer))
+        } else if let authServer = section.authServer, let listen = section.listen {
+            reachability = .direct(authServer: try HostPort(parsing: authServer), listen: try HostPort(parsing: listen))
+        } else {
+            throw TetherError(.invalidArgument, "node needs proxy_server, or auth_server and listen.")
+        }
+        return NodeConfiguration(
+            name: section.name,
+            labels: section.labels,
+            commandLabels: section.commandLabels.mapValues { CommandLabel(command: $0.command, period: .seconds($0.period.seconds)) },
+            dataDirectory: dataDirectory,
+            reachability: reachability,
+            joinToken: section.joinToken,
+            firstContact: try section.caPin.map { pin throws(TetherError) in .pin(try CAPin(parsing: pin)) },
+            keepalive: KeepalivePolicy(interval: .seconds(section.keepaliveInterval.seconds)),
+            backoff: ReconnectBackoff(cap: .seconds(section.maxBackoff.seconds))
+        )
+    }
+}
+
+/// The proxy's node directory, read from the auth service's inventory in
+/// the same process.
+struct AuthNodeDirectory: NodeDirectorySource {
+    let resources: ClusterResources
+
+    func nodeRoutes() async throws -> [NodeRoute] {
+        try resources.nodes().compactMap { node in
+            guard let hostID = node.spec.hostID else { return nil }
+            return NodeRoute(name: node.name, hostID: hostID, labels: node.metadata.labels, tunnel: node.spec.tunnel, address: node.spec.addr)
+        }
+    }
+}
