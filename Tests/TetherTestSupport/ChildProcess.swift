@@ -13,20 +13,32 @@ public final class ChildProcess {
     public let pid: pid_t
     private var exitStatus: Int32?
 
-    /// Starts `executable` with stdin from /dev/null and stdout/stderr
-    /// written to the given files (created or truncated).
-    public init(_ executable: String, _ arguments: [String], stdoutPath: String, stderrPath: String) throws {
+    /// Starts `executable` with stdin from `stdinPath` (default /dev/null)
+    /// and stdout/stderr written to the given files (created or truncated).
+    /// `environment` entries are added to (or replace) this process's own.
+    public init(
+        _ executable: String,
+        _ arguments: [String],
+        stdoutPath: String,
+        stderrPath: String,
+        stdinPath: String = "/dev/null",
+        environment: [String: String] = [:]
+    ) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        var merged = ProcessInfo.processInfo.environment
+        merged.merge(environment) { _, new in new }
+        let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let result = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         guard result == 0 else { throw SupportError("cannot start \(executable): \(String(cString: strerror(result)))") }
         self.pid = pid
     }

@@ -14,11 +14,20 @@ public struct CommandResult {
 public enum ProcessSupport {
     /// Runs `executable` with `arguments`, waits for it, and captures its
     /// output (through files, so neither stream can fill up and block it).
-    public static func run(_ executable: String, _ arguments: [String], in directory: TemporaryDirectory) throws -> CommandResult {
+    public static func run(
+        _ executable: String,
+        _ arguments: [String],
+        in directory: TemporaryDirectory,
+        stdin: String? = nil,
+        environment: [String: String] = [:]
+    ) throws -> CommandResult {
         let name = UUID().uuidString
         let stdoutPath = directory.path("\(name).stdout")
         let stderrPath = directory.path("\(name).stderr")
-        let status = try ChildProcess(executable, arguments, stdoutPath: stdoutPath, stderrPath: stderrPath).wait()
+        let stdinPath = try stdin.map { try directory.write($0, to: "\(name).stdin") } ?? "/dev/null"
+        let status = try ChildProcess(
+            executable, arguments, stdoutPath: stdoutPath, stderrPath: stderrPath, stdinPath: stdinPath, environment: environment
+        ).wait()
         return CommandResult(
             status: status,
             stdout: (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "",

@@ -1,0 +1,44 @@
+import Foundation
+import TetherAPI
+import TetherCore
+import TetherIdentity
+import TetherStorage
+
+/// Recorded sessions for `tether play`: to their own user, or to roles
+/// allowed verb `read` on resource `session`.
+public struct SessionPlaybackService: Sendable {
+    let log: any AuditLog
+    let resources: ClusterResources
+    let audit: AuditTrail
+    let clock: any WallClock
+
+    public func playback(sessionID: String, for user: TLSIdentity, remoteAddress: String?) throws(TetherError) -> SessionPlayback {
+        let start = try log.search(AuditQuery(types: ["session.start"], sessionID: sessionID, limit: 1)).first
+        let owner = start?.event.user
+        if owner != user.name {
+            let checker = try resources.accessChecker(user: user.name, roleNames: user.roles, traits: [:], clock: clock)
+            if case .denied(let reason) = checker.checkRule(resource: "session", verb: "read") {
+                try audit.refusal(reason, user: user.name, remoteAddress: remoteAddress) { $0.sessionID = sessionID }
+                throw TetherError(.accessDenied, "\(user.name) may not replay session \(sessionID): \(reason).")
+            }
+        }
+        let frames = try SessionRecording.load(sessionID: sessionID, from: log)
+        return SessionPlayback(sessionID: sessionID, frames: frames.map(Self.frame))
+    }
+
+    private static func frame(_ frame: RecordingFrame) -> SessionPlayback.Frame {
+        let offset = frame.offsetMilliseconds
+        switch frame.kind {
+        case .start(_, _, _, let size):
+            return .init(kind: "start", offsetMilliseconds: offset, columns: Int(size.columns), rows: Int(size.rows))
+        case .output(let bytes):
+            return .init(kind: "output", offsetMilliseconds: offset, data: Data(bytes).base64EncodedString())
+        case .input(let bytes):
+            return .init(kind: "input", offsetMilliseconds: offset, data: Data(bytes).base64EncodedString())
+        case .resize(let size):
+            return .init(kind: "resize", offsetMilliseconds: offset, columns: Int(size.columns), rows: Int(size.rows))
+        case .end(let status):
+            return .init(kind: "end", offsetMilliseconds: offset, exitStatus: status.map(Int.init))
+        }
+    }
+}

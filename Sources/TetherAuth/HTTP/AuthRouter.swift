@@ -1,0 +1,62 @@
+import Hummingbird
+import NIOPosix
+import TetherAPI
+import TetherCore
+import TetherIdentity
+
+/// The auth API's routes: each decodes, checks who is calling, and hands
+/// over to `AuthCore`. Blocking work (scrypt, SQLite) runs on NIO's thread
+/// pool, off the cooperative threads.
+enum AuthRouter {
+    static func make(core: AuthCore) -> Router<AuthRequestContext> {
+        let callers = CallerResolver(
+            verifier: TLSCertificateVerifier(trustedCAs: [core.authority.tlsCA.certificate], clock: core.clock),
+            audit: core.audit)
+        let nodeRole: Set<String> = [ForwardedIdentity.nodeRole]
+        let router = Router(context: AuthRequestContext.self)
+        router.middlewares.add(APIErrorMiddleware())
+
+        router.get(RouterPath(APIPath.cluster)) { _, _ in
+            try JSONBody.response(core.authority.clusterInfo(proxyPublicAddress: core.proxyPublicAddress))
+        }
+        router.post(RouterPath(APIPath.login)) { request, context in
+            let body = try await request.decode(as: LoginRequest.self, context: context)
+            let caller = try await callers.caller(of: request, context: context)
+            return try JSONBody.response(try await offload { try core.login.login(body, remoteAddress: caller.remoteAddress) })
+        }
+        router.post(RouterPath(APIPath.join)) { request, context in
+            let body = try await request.decode(as: JoinRequest.self, context: context)
+            let remoteAddress = context.remoteAddress
+            return try JSONBody.response(try await offload { try core.join.join(body, remoteAddress: remoteAddress) })
+        }
+        router.post(RouterPath(APIPath.heartbeat)) { request, context in
+            let (host, caller) = try await callers.host(of: request, context: context, roles: nodeRole)
+            let body = try await request.decode(as: Heartbeat.self, context: context)
+            try await offload { try core.presence.heartbeat(body, from: host.name, remoteAddress: caller.remoteAddress) }
+            return try JSONBody.response(EmptyObject())
+        }
+        router.get(RouterPath(APIPath.nodes)) { request, context in
+            let (user, _) = try await callers.user(of: request, context: context)
+            return try JSONBody.response(try await offload { try core.presence.nodes(visibleTo: user) })
+        }
+        router.post(RouterPath(APIPath.auditEvents)) { request, context in
+            let (host, caller) = try await callers.host(of: request, context: context, roles: nodeRole)
+            let body = try await request.decode(as: AuditUpload.self, context: context)
+            return try JSONBody.response(try await offload { try core.ingestion.ingest(body, from: host.name, remoteAddress: caller.remoteAddress) })
+        }
+        router.get(RouterPath(APIPath.sessions + "/:id")) { request, context in
+            let (user, caller) = try await callers.user(of: request, context: context)
+            let sessionID = try context.parameters.require("id")
+            return try JSONBody.response(try await offload { try core.playback.playback(sessionID: sessionID, for: user, remoteAddress: caller.remoteAddress) })
+        }
+        router.get(RouterPath(APIPath.accessPolicy)) { request, context in
+            _ = try await callers.host(of: request, context: context, roles: [ForwardedIdentity.nodeRole, ForwardedIdentity.proxyRole])
+            return try JSONBody.response(try await offload { try core.admin.accessPolicy() })
+        }
+        return router
+    }
+
+    private static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(work)
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import TetherAPI
+import TetherCore
+import TetherIdentity
+import TetherPolicy
+import TetherStorage
+
+/// Nodes joining the cluster with a token, proving they hold the keys they
+/// want certified.
+///
+/// Host IDs: a node that joins under a name already known, with the SSH host
+/// key already on record, keeps its host ID (it re-joined without losing its
+/// identity); with any other key it is a new machine (or one that lost its
+/// identity) and gets a new host ID, replacing the old record.
+public struct JoinService: Sendable {
+    let authority: ClusterAuthority
+    let resources: ClusterResources
+    let tokens: JoinTokens
+    let audit: AuditTrail
+    let clock: any WallClock
+    let proxyPublicAddress: String?
+
+    /// Lifetime of host certificates (renewed by re-joining or `renew/host`).
+    public static let hostCertificateTTL = TimeSpan(seconds: 365 * 86_400)
+
+    public func join(_ request: JoinRequest, remoteAddress: String?) throws(TetherError) -> JoinResponse {
+        let sshKey = try ClientPublicKeys.ssh(request.sshPublicKey)
+        let tlsKey = try ClientPublicKeys.tls(request.tlsPublicKey)
+        guard let proofBytes = Data(base64Encoded: request.proof),
+              let proof = try? SSHSignature(wireBlob: Array(proofBytes)),
+              sshKey.isValidSignature(proof, for: JoinRequest.proofMessage(token: request.token, nodeName: request.nodeName))
+        else {
+            let reason = "node \(request.nodeName) sent no valid proof of possession of its SSH host key"
+            try audit.refusal(reason, remoteAddress: remoteAddress) { $0.node = request.nodeName }
+            throw TetherError(.verificationFailed, reason + "; sign the join message with the host key.")
+        }
+        let token: Token
+        do {
+            token = try tokens.redeem(request.token, as: .node)
+        } catch {
+            try audit.refusal("invalid join token", remoteAddress: remoteAddress) { $0.node = request.nodeName }
+            throw error
+        }
+
+        // Labels come with the first heartbeat; until then the token's stand in.
+        let previous = try resources.node(request.nodeName)
+        let hostID = previous.flatMap { $0.spec.sshHostKey == request.sshPublicKey ? $0.spec.hostID : nil } ?? UUID().uuidString.lowercased()
+        let node = NodeResource(
+            metadata: ResourceMetadata(name: request.nodeName, labels: token.spec.labels),
+            spec: NodeSpec(hostname: request.nodeName, hostID: hostID, sshHostKey: request.sshPublicKey)
+        )
+        try resources.put(.node(node), mode: .replace)
+
+        let hostCertificate = try authority.hostCA.issueHostCertificate(
+            for: sshKey, hostID: hostID, principals: [request.nodeName, hostID], ttl: Self.hostCertificateTTL)
+        let split = AddressList(request.addresses)
+        let tlsCertificate = try authority.tlsCA.issueServerCertificate(
+            hostID: hostID, publicKey: tlsKey, dnsNames: [request.nodeName] + split.dnsNames, ipAddresses: split.ipAddresses,
+            roles: [ForwardedIdentity.nodeRole], ttl: Self.hostCertificateTTL)
+
+        try audit.record(AuthEvent.nodeJoin) { event in
+            event.node = request.nodeName
+            event.nodeLabels = node.metadata.labels
+            event.remoteAddr = remoteAddress
+            event.fields["host_id"] = .string(hostID)
+            event.fields["token"] = .string(token.name)
+        }
+        try audit.record(AuthEvent.certCreate) { event in
+            event.node = request.nodeName
+            event.remoteAddr = remoteAddress
+            event.fields["cert_type"] = .string("host")
+            event.fields["host_id"] = .string(hostID)
+        }
+        return JoinResponse(
+            hostID: hostID, sshHostCertificate: hostCertificate.authorizedKeyLine(),
+            tlsCertificate: try PEMCoding.pem(of: tlsCertificate), tokenLabels: token.spec.labels,
+            clusterInfo: authority.clusterInfo(proxyPublicAddress: proxyPublicAddress)
+        )
+    }
+}

@@ -1,0 +1,90 @@
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOCore
+import ServiceLifecycle
+import TetherAPI
+import TetherCore
+import TetherTransport
+
+/// The auth service: its state (`core`) and its HTTPS API on `listen`,
+/// TLS 1.3 with optional client certificates. Run it in a `ServiceGroup`;
+/// it stops on graceful shutdown or cancellation.
+public struct AuthService: Service {
+    public struct Configuration: Sendable {
+        public var cluster: String
+        public var dataDirectory: String
+        /// `host:port`; port 0 picks a free port (see `onListening`).
+        public var listen: String
+        public var secondFactor: SecondFactor
+        public var proxyPublicAddress: String?
+        public var clock: any WallClock
+
+        public init(cluster: String, dataDirectory: String, listen: String, secondFactor: SecondFactor = .off,
+                    proxyPublicAddress: String? = nil, clock: any WallClock = SystemWallClock()) {
+            self.cluster = cluster
+            self.dataDirectory = dataDirectory
+            self.listen = listen
+            self.secondFactor = secondFactor
+            self.proxyPublicAddress = proxyPublicAddress
+            self.clock = clock
+        }
+    }
+
+    /// The TLS role (OU) of the auth service's own certificate.
+    public static let tlsRole = "auth"
+
+    public let core: AuthCore
+    public let configuration: Configuration
+    private let logger: Logger
+    private let onListening: @Sendable (SocketAddress) async -> Void
+
+    /// Opens the data directory (creating the cluster authority on first
+    /// start); `onListening` learns the bound address once serving.
+    public init(
+        configuration: Configuration,
+        logger: Logger = Logger(label: "tether.auth"),
+        onListening: @escaping @Sendable (SocketAddress) async -> Void = { _ in }
+    ) throws(TetherError) {
+        self.configuration = configuration
+        self.logger = logger
+        self.onListening = onListening
+        core = try AuthCore(
+            cluster: configuration.cluster, dataDirectory: configuration.dataDirectory,
+            secondFactor: configuration.secondFactor, proxyPublicAddress: configuration.proxyPublicAddress,
+            clock: configuration.clock)
+    }
+
+    /// A host identity for a co-located service (e.g. the proxy: role `proxy`).
+    public func issueServiceIdentity(role: String, name: String, addresses: [String]) throws(TetherError) -> ServiceIdentity {
+        try core.issueServiceIdentity(role: role, name: name, addresses: addresses)
+    }
+
+    public func run() async throws {
+        let (host, port) = try Self.hostAndPort(configuration.listen)
+        let identity = try core.issueServiceIdentity(role: Self.tlsRole, name: Self.tlsRole, addresses: [host])
+        let tls = try TLSSettings.server(identity.credentials, clientCertificates: .optional, applicationProtocols: [ALPN.http])
+        let onListening = self.onListening
+        let logger = self.logger
+        let application = Application(
+            router: AuthRouter.make(core: core),
+            server: try .tls(.http1(), tlsConfiguration: tls),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in
+                guard let address = channel.localAddress else { return }
+                logger.info("auth service listening", metadata: ["address": "\(address)"])
+                await onListening(address)
+            },
+            logger: logger
+        )
+        try await application.run()
+    }
+
+    static func hostAndPort(_ listen: String) throws(TetherError) -> (String, Int) {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
+            throw TetherError(.invalidArgument, "auth.listen \"\(listen)\" is not host:port; write e.g. 127.0.0.1:3025.")
+        }
+        let host = AddressList.host(of: listen)
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+}

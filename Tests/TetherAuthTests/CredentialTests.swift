@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+@testable import TetherAuth
+import TetherCore
+
+@Suite struct CredentialTests {
+    @Test func scryptHashVerifiesTheRightPasswordOnly() throws {
+        let started = ContinuousClock.now
+        let hash = try PasswordHash(hashing: "s3cret-password")
+        let elapsed = ContinuousClock.now - started
+        print("scrypt N=2^15 r=8 p=1: \(elapsed) per hash")
+        let stored = try PasswordHash(encoded: hash.encoded)
+        #expect(stored.matches("s3cret-password"))
+        #expect(!stored.matches("s3cret-passworD"))
+        #expect(stored.parameters == .standard)
+        #expect(hash.encoded.hasPrefix("scrypt$15$8$1$"))
+    }
+
+    @Test func twoHashesOfOnePasswordDifferBySalt() throws {
+        #expect(try PasswordHash(hashing: "same").encoded != PasswordHash(hashing: "same").encoded)
+    }
+
+    @Test(arguments: ["", "scrypt$15$8$1$AAAA", "scrypt$40$8$1$c2FsdA==$" + Data(count: 32).base64EncodedString(), "bcrypt$x"])
+    func damagedOrAbusiveStoredHashesAreRefused(_ text: String) {
+        #expect(throws: TetherError.self) { try PasswordHash(encoded: text) }
+    }
+
+    /// RFC 6238 appendix B, SHA-1, eight digits.
+    @Test(arguments: [(59, "94287082"), (1_111_111_109, "07081804"), (1_234_567_890, "89005924"), (2_000_000_000, "69279037")])
+    func totpMatchesRFC6238Vectors(seconds: Int, code: String) {
+        let totp = TOTP(secret: Array("12345678901234567890".utf8), digits: 8)
+        #expect(totp.code(at: Date(timeIntervalSince1970: Double(seconds))) == code)
+    }
+
+    @Test func totpAcceptsOneStepOfDriftAndNoMore() {
+        let totp = TOTP.generate()
+        let now = Date(timeIntervalSince1970: 1_750_000_000)
+        let code = totp.code(at: now)
+        #expect(totp.verify(code, at: now))
+        #expect(totp.verify(code, at: now.addingTimeInterval(30)))
+        #expect(totp.verify(code, at: now.addingTimeInterval(-30)))
+        #expect(!totp.verify(code, at: now.addingTimeInterval(90)))
+        #expect(!totp.verify("12345", at: now))
+    }
+
+    @Test func base32RoundTrips() throws {
+        let totp = TOTP.generate()
+        #expect(try TOTP(base32Secret: totp.base32Secret).secret == totp.secret)
+        #expect(Base32.encode(Array("foobar".utf8)) == "MZXW6YTBOI")
+    }
+}

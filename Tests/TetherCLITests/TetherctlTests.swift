@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+
+/// `tetherctl` as an administrator uses it: a real binary on a real data directory.
+@Suite(.serialized) struct TetherctlTests {
+    static let role = """
+        kind: role
+        version: v1
+        metadata: {name: acme-field-tech}
+        spec:
+          allow:
+            logins: [diagnostics, "{{internal.logins}}"]
+            node_labels: {customer: acme}
+          options:
+            max_session_ttl: 8h
+        """
+
+    @Test func usersAddPrintsNothingSecretAndListsTheUser() throws {
+        let ctl = try Tetherctl()
+        defer { ctl.remove() }
+        try #require(ctl.run(["create", try ctl.file("role.yaml", Self.role)]).status == 0)
+        let added = try ctl.run(["users", "add", "alice", "--roles", "acme-field-tech", "--logins", "alice,root"])
+        #expect(added.status == 0)
+        #expect(added.stdout.contains("alice"))
+        let password = try ctl.run(["users", "set-password", "alice", "--password-stdin"], input: "correct horse battery\n")
+        #expect(password.status == 0)
+        #expect(!password.stdout.contains("correct horse"))
+
+        let listed = try ctl.run(["users", "ls", "--format", "json"])
+        let users = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        #expect(users.count == 1)
+        #expect(!listed.stdout.contains("password") && !listed.stdout.contains("scrypt"))
+
+        let unknownRole = try ctl.run(["users", "add", "bob", "--roles", "nope"])
+        #expect(unknownRole.status != 0)
+        #expect(unknownRole.stderr.contains("role nope does not exist"))
+    }
+
+    @Test func tokensAddPrintsOnlyTheToken() throws {
+        let ctl = try Tetherctl()
+        defer { ctl.remove() }
+        let added = try ctl.run(["tokens", "add", "--type", "node", "--ttl", "1h", "--labels", "customer=acme"])
+        #expect(added.status == 0)
+        let token = added.stdout.trimmingCharacters(in: .newlines)
+        #expect(token.count == 64 && token.allSatisfy(\.isHexDigit))
+        #expect(added.stdout == token + "\n")
+
+        let listed = try ctl.run(["tokens", "ls"])
+        #expect(listed.stdout.contains("customer=acme"))
+        #expect(!listed.stdout.contains(token))
+        #expect(try ctl.run(["tokens", "rm", token]).status == 0)
+        #expect(!(try ctl.run(["tokens", "ls"]).stdout.contains("customer=acme")))
+    }
+
+    @Test func createRoleThenGetItAsJSON() throws {
+        let ctl = try Tetherctl()
+        defer { ctl.remove() }
+        #expect(try ctl.run(["create", try ctl.file("role.yaml", Self.role)]).status == 0)
+        let again = try ctl.run(["create", try ctl.file("role.yaml", Self.role)])
+        #expect(again.status != 0 && again.stderr.contains("already exists"))
+        #expect(try ctl.run(["create", "-f", try ctl.file("role.yaml", Self.role)]).status == 0)
+
+        let got = try ctl.run(["get", "roles", "--format", "json"])
+        #expect(got.status == 0)
+        let roles = try #require(try JSONSerialization.jsonObject(with: Data(got.stdout.utf8)) as? [[String: Any]])
+        #expect(roles.count == 1)
+        #expect((roles[0]["metadata"] as? [String: Any])?["name"] as? String == "acme-field-tech")
+        #expect(try ctl.run(["rm", "role/acme-field-tech"]).status == 0)
+        #expect(try ctl.run(["get", "roles", "acme-field-tech"]).status != 0)
+    }
+
+    @Test func aBadFieldIsOneSentenceNamingFieldAndLine() throws {
+        let ctl = try Tetherctl()
+        defer { ctl.remove() }
+        let bad = Self.role.replacingOccurrences(of: "node_labels", with: "nodelabels")
+        let result = try ctl.run(["create", try ctl.file("bad-role.yaml", bad)])
+        #expect(result.status != 0)
+        #expect(result.stdout.isEmpty)
+        let message = result.stderr.trimmingCharacters(in: .newlines)
+        #expect(!message.contains("\n"))
+        #expect(message.contains("bad-role.yaml, line 7"))
+        #expect(message.contains("spec.allow.nodelabels"))
+    }
+
+    @Test func auditSearchFindsWhatTetherctlDid() throws {
+        let ctl = try Tetherctl()
+        defer { ctl.remove() }
+        try #require(ctl.run(["create", try ctl.file("role.yaml", Self.role)]).status == 0)
+        try #require(ctl.run(["lock", "--user", "alice", "--ttl", "1h", "--message", "stolen laptop"]).status == 0)
+
+        let result = try ctl.run(["audit", "search", "--type", "lock.create", "--since", "1h", "--format", "json"])
+        #expect(result.status == 0)
+        let events = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(events.count == 1)
+        #expect(events.first?["user"] as? String == "alice")
+        #expect(events.first?["message"] as? String == "stolen laptop")
+        let newest = try ctl.run(["audit", "search", "--limit", "1"])
+        #expect(!newest.stdout.contains("role.create") && newest.stdout.contains("lock.create"))
+    }
+
+    @Test func auditVerifyNamesTheFirstTamperedRecord() throws {
+        let ctl = try Tetherctl()
+        defer { ctl.remove() }
+        try #require(ctl.run(["create", try ctl.file("role.yaml", Self.role)]).status == 0)
+        try #require(ctl.run(["lock", "--node", "robot-17"]).status == 0)
+        let intact = try ctl.run(["audit", "verify"])
+        #expect(intact.status == 0)
+        #expect(intact.stdout.contains("intact"))
+
+        // Someone with the file drops the append-only trigger and rewrites history.
+        let database = (ctl.dataDirectory as NSString).appendingPathComponent("tether.sqlite")
+        try sqlite(database, """
+            DROP TRIGGER audit_event_no_update;
+            UPDATE audit_event SET json = replace(json, 'acme-field-tech', 'harmless') WHERE event_type = 'role.create';
+            """)
+        let seq = try sqlite(database, "SELECT seq FROM audit_event WHERE event_type = 'role.create';")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let broken = try ctl.run(["audit", "verify"])
+        #expect(broken.status != 0)
+        #expect(broken.stderr.contains("broken at record \(seq)"))
+    }
+
+    /// Runs SQL with the sqlite3 command-line tool.
+    @discardableResult
+    private func sqlite(_ database: String, _ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [database, sql]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CLITestError("sqlite3 failed on: \(sql)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
