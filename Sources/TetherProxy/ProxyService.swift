@@ -44,7 +44,7 @@ public struct ProxyService: Service {
 
     public func run() async throws {
         let tls = try makeServerTLS()
-        let directory = NodeDirectory()
+        let directory = NodeDirectory(source: directorySource)
         let connector = try NodeConnector(registry: registry, group: group, credentials: configuration.credentials)
         let forwarder = try AuthForwarder(authAddress: configuration.authAddress, credentials: configuration.credentials, registry: registry, eventLoopGroup: group)
         let api = HTTP1Channel(responder: { request, writer, channel in
@@ -107,7 +107,7 @@ public struct ProxyService: Service {
     private func refreshDirectory(_ directory: NodeDirectory) async {
         while !Task.isCancelled {
             do {
-                directory.replace(with: try await directorySource.nodeRoutes())
+                try directory.refresh()
             } catch {
                 logger.warning("cannot refresh the node directory", metadata: ["error": "\(error)"])
             }

@@ -111,7 +111,7 @@ struct ServiceAssembly {
 struct AuthNodeDirectory: NodeDirectorySource {
     let resources: ClusterResources
 
-    func nodeRoutes() async throws -> [NodeRoute] {
+    func nodeRoutes() throws -> [NodeRoute] {
         try resources.nodes().compactMap { node in
             guard let hostID = node.spec.hostID else { return nil }
             return NodeRoute(name: node.name, hostID: hostID, labels: node.metadata.labels, tunnel: node.spec.tunnel, address: node.spec.addr)

@@ -37,7 +37,7 @@ struct TestPKI {
 
 struct StaticDirectory: NodeDirectorySource {
     var routes: [NodeRoute]
-    func nodeRoutes() async throws -> [NodeRoute] { routes }
+    func nodeRoutes() throws -> [NodeRoute] { routes }
 }
 
 /// A proxy running in the test, on a free port.

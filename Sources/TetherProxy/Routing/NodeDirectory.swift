@@ -19,25 +19,35 @@ public struct NodeRoute: Sendable, Equatable {
     }
 }
 
-/// Where the directory learns the cluster's nodes (the auth service's
-/// inventory; in-process when auth runs in the same tetherd).
+/// Where the directory learns the cluster's nodes: the auth service's
+/// inventory, read in-process (the proxy runs beside its auth service), so
+/// a read is a quick local query.
 public protocol NodeDirectorySource: Sendable {
-    func nodeRoutes() async throws -> [NodeRoute]
+    func nodeRoutes() throws -> [NodeRoute]
 }
 
-/// The proxy's cached view of the cluster's nodes, read synchronously on the
-/// event loop when a session is routed, refreshed in the background.
+/// The proxy's cached view of the cluster's nodes, read on the event loop
+/// when a session is routed, refreshed in the background and on a miss (a
+/// node that joined a moment ago).
 final class NodeDirectory: Sendable {
+    private let source: any NodeDirectorySource
     private let routes = NIOLockedValueBox<[String: [NodeRoute]]>([:])
 
-    func replace(with list: [NodeRoute]) {
+    init(source: any NodeDirectorySource) {
+        self.source = source
+    }
+
+    func refresh() throws {
+        let list = try source.nodeRoutes()
         routes.withLockedValue { $0 = Dictionary(grouping: list, by: \.name) }
     }
 
     /// The one node called `name` (or whose host id is `name`).
     func route(named name: String, cluster: String) throws(TetherError) -> NodeRoute {
-        let found = routes.withLockedValue { routes in
-            routes[name] ?? routes.values.flatMap { $0 }.filter { $0.hostID == name }
+        var found = cached(name)
+        if found.isEmpty {
+            try? refresh()
+            found = cached(name)
         }
         switch found.count {
         case 0:
@@ -47,6 +57,12 @@ final class NodeDirectory: Sendable {
         default:
             let ids = found.map(\.hostID).sorted().joined(separator: ", ")
             throw TetherError(.invalidArgument, "\(found.count) nodes in cluster \(cluster) are called \(name) (\(ids)); connect by host id instead.")
+        }
+    }
+
+    private func cached(_ name: String) -> [NodeRoute] {
+        routes.withLockedValue { routes in
+            routes[name] ?? routes.values.flatMap { $0 }.filter { $0.hostID == name }
         }
     }
 }

@@ -1,0 +1,164 @@
+import Foundation
+import Glibc
+import TetherTestSupport
+
+/// A whole cluster as real processes on 127.0.0.1: `tetherd` running auth and
+/// proxy, a tunnel node (`robot-1`, never listens) and a direct node
+/// (`site-server`), bootstrapped with `tetherctl` the way an operator would.
+/// Its user alice logs in with `tether` under her own TETHER_HOME.
+final class ClusterFixture {
+    static let cluster = "e2e"
+    static let password = "correct horse battery staple"
+
+    let directory: TemporaryDirectory
+    let authPort: UInt16
+    let proxyPort: UInt16
+    let nodePort: UInt16
+    private(set) var caPin = ""
+    private var processes: [String: ChildProcess] = [:]
+
+    /// The login every node admits in these tests: the user running them.
+    var login: String { ProcessSupport.currentUserName }
+    /// alice's role reaches acme's nodes only; ops reaches every node.
+    var home: String { home(of: "alice") }
+    func home(of user: String) -> String { directory.path("\(user)-home") }
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        authPort = try ProcessSupport.freePort()
+        proxyPort = try ProcessSupport.freePort()
+        nodePort = try ProcessSupport.freePort()
+        try bootstrap()
+        try startAuthAndProxy()
+        try startNode("robot-1", labels: "{customer: acme, lifecycle: active}", reach: "proxy_server: 127.0.0.1:\(proxyPort)")
+        try startNode("site-server", labels: "{customer: globex}", reach: "auth_server: 127.0.0.1:\(authPort)\n  listen: 127.0.0.1:\(nodePort)")
+        try ProcessSupport.waitUntilAccepting(port: nodePort, within: 30)
+    }
+
+    deinit { stop() }
+
+    func stop() {
+        for process in processes.values { process.terminate() }
+        processes = [:]
+        directory.remove()
+    }
+
+    // MARK: commands
+
+    static let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    static func binary(_ name: String) -> String { products.appendingPathComponent(name).path }
+
+    @discardableResult
+    func tetherctl(_ arguments: [String], stdin: String? = nil) throws -> CommandResult {
+        try ProcessSupport.run(Self.binary("tetherctl"), arguments + ["--config", directory.path("auth.yaml")], in: directory, stdin: stdin)
+    }
+
+    func tether(_ arguments: [String], stdin: String? = nil, as user: String = "alice") throws -> CommandResult {
+        try ProcessSupport.run(Self.binary("tether"), arguments, in: directory, stdin: stdin, environment: ["TETHER_HOME": home(of: user)])
+    }
+
+    func ssh(_ arguments: [String]) throws -> CommandResult {
+        try ProcessSupport.run("/usr/bin/ssh", arguments, in: directory, environment: ["TETHER_HOME": home])
+    }
+
+    func loginAlice() throws -> CommandResult { try login(as: "alice") }
+
+    func login(as user: String) throws -> CommandResult {
+        try tether(["login", "--proxy", "127.0.0.1:\(proxyPort)", "--user", user, "--password-stdin", "--ca-pin", caPin], stdin: Self.password + "\n", as: user)
+    }
+
+    func pid(of name: String) -> pid_t? { processes[name]?.pid }
+
+    // MARK: processes
+
+    func startAuthAndProxy() throws {
+        try start("auth-proxy", config: "auth.yaml")
+        try ProcessSupport.waitUntilAccepting(port: authPort, within: 30)
+        try ProcessSupport.waitUntilAccepting(port: proxyPort, within: 30)
+    }
+
+    func kill(_ name: String) {
+        processes.removeValue(forKey: name)?.terminate()
+    }
+
+    private func start(_ name: String, config: String) throws {
+        processes[name] = try ChildProcess(
+            Self.binary("tetherd"), ["start", "--config", directory.path(config)],
+            stdoutPath: directory.path("\(name).out"), stderrPath: directory.path("\(name).log")
+        )
+    }
+
+    func log(of name: String) -> String { (try? directory.read("\(name).log")) ?? "" }
+
+    private func bootstrap() throws {
+        _ = try directory.write("""
+            cluster: \(Self.cluster)
+            data_dir: \(directory.path("auth"))
+            auth:
+              listen: 127.0.0.1:\(authPort)
+            proxy:
+              listen: 127.0.0.1:\(proxyPort)
+            """, to: "auth.yaml")
+        _ = try directory.write("""
+            kind: role
+            version: v1
+            metadata: {name: acme-only}
+            spec:
+              allow:
+                logins: ["{{internal.logins}}"]
+                node_labels: {customer: acme}
+              options:
+                max_session_ttl: 1h
+            ---
+            kind: role
+            version: v1
+            metadata: {name: all-nodes}
+            spec:
+              allow:
+                logins: ["{{internal.logins}}"]
+                node_labels: {"*": "*"}
+            """, to: "roles.yaml")
+        try expectSuccess(try tetherctl(["create", directory.path("roles.yaml")]), "create roles")
+        for (user, role) in [("alice", "acme-only"), ("ops", "all-nodes")] {
+            try expectSuccess(try tetherctl(["users", "add", user, "--roles", role, "--logins", login]), "users add")
+            try expectSuccess(try tetherctl(["users", "set-password", user, "--password-stdin"], stdin: Self.password + "\n"), "set-password")
+        }
+        let status = try tetherctl(["status", "--format", "json"])
+        try expectSuccess(status, "status")
+        guard let pin = status.stdout.range(of: #"sha256:[0-9a-f]{64}"#, options: .regularExpression).map({ String(status.stdout[$0]) }) else {
+            throw SupportError("tetherctl status printed no CA pin: \(status.stdout)")
+        }
+        caPin = pin
+    }
+
+    private func startNode(_ name: String, labels: String, reach: String) throws {
+        let token = try tetherctl(["tokens", "add", "--type", "node", "--ttl", "15m", "--format", "text"])
+        try expectSuccess(token, "tokens add")
+        _ = try directory.write("""
+            data_dir: \(directory.path(name))
+            node:
+              name: \(name)
+              labels: \(labels)
+              \(reach)
+              join_token: \(token.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+              ca_pin: \(caPin)
+              keepalive_interval: 1s
+              max_backoff: 2s
+            """, to: "\(name).yaml")
+        try start(name, config: "\(name).yaml")
+    }
+
+    private func expectSuccess(_ result: CommandResult, _ what: String) throws {
+        guard result.status == 0 else { throw SupportError("\(what) failed (\(result.status)): \(result.stderr)") }
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+func eventually(timeout: Duration = .seconds(20), _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try condition() { return true }
+        usleep(100_000)  // poll interval
+    }
+    return try condition()
+}
