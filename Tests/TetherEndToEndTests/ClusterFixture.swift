@@ -23,15 +23,15 @@ final class ClusterFixture {
     var home: String { home(of: "alice") }
     func home(of user: String) -> String { directory.path("\(user)-home") }
 
-    init() throws {
+    init() async throws {
         directory = try TemporaryDirectory()
         authPort = try ProcessSupport.freePort()
         proxyPort = try ProcessSupport.freePort()
         nodePort = try ProcessSupport.freePort()
-        try bootstrap()
+        try await bootstrap()
         try startAuthAndProxy()
-        try startNode("robot-1", labels: "{customer: acme, lifecycle: active}", reach: "proxy_server: 127.0.0.1:\(proxyPort)")
-        try startNode("site-server", labels: "{customer: globex}", reach: "auth_server: 127.0.0.1:\(authPort)\n  listen: 127.0.0.1:\(nodePort)")
+        try await startNode("robot-1", labels: "{customer: acme, lifecycle: active}", reach: "proxy_server: 127.0.0.1:\(proxyPort)")
+        try await startNode("site-server", labels: "{customer: globex}", reach: "auth_server: 127.0.0.1:\(authPort)\n  listen: 127.0.0.1:\(nodePort)")
         try ProcessSupport.waitUntilAccepting(port: nodePort, within: 30)
     }
 
@@ -49,22 +49,22 @@ final class ClusterFixture {
     static func binary(_ name: String) -> String { products.appendingPathComponent(name).path }
 
     @discardableResult
-    func tetherctl(_ arguments: [String], stdin: String? = nil) throws -> CommandResult {
-        try ProcessSupport.run(Self.binary("tetherctl"), arguments + ["--config", directory.path("auth.yaml")], in: directory, stdin: stdin)
+    func tetherctl(_ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
+        try await ProcessSupport.run(Self.binary("tetherctl"), arguments + ["--config", directory.path("auth.yaml")], in: directory, stdin: stdin)
     }
 
-    func tether(_ arguments: [String], stdin: String? = nil, as user: String = "alice") throws -> CommandResult {
-        try ProcessSupport.run(Self.binary("tether"), arguments, in: directory, stdin: stdin, environment: ["TETHER_HOME": home(of: user)])
+    func tether(_ arguments: [String], stdin: String? = nil, as user: String = "alice") async throws -> CommandResult {
+        try await ProcessSupport.run(Self.binary("tether"), arguments, in: directory, stdin: stdin, environment: ["TETHER_HOME": home(of: user)])
     }
 
-    func ssh(_ arguments: [String]) throws -> CommandResult {
-        try ProcessSupport.run("/usr/bin/ssh", arguments, in: directory, environment: ["TETHER_HOME": home])
+    func ssh(_ arguments: [String]) async throws -> CommandResult {
+        try await ProcessSupport.run("/usr/bin/ssh", arguments, in: directory, environment: ["TETHER_HOME": home])
     }
 
-    func loginAlice() throws -> CommandResult { try login(as: "alice") }
+    func loginAlice() async throws -> CommandResult { try await login(as: "alice") }
 
-    func login(as user: String) throws -> CommandResult {
-        try tether(["login", "--proxy", "127.0.0.1:\(proxyPort)", "--user", user, "--password-stdin", "--ca-pin", caPin], stdin: Self.password + "\n", as: user)
+    func login(as user: String) async throws -> CommandResult {
+        try await tether(["login", "--proxy", "127.0.0.1:\(proxyPort)", "--user", user, "--password-stdin", "--ca-pin", caPin], stdin: Self.password + "\n", as: user)
     }
 
     func pid(of name: String) -> pid_t? { processes[name]?.pid }
@@ -90,7 +90,7 @@ final class ClusterFixture {
 
     func log(of name: String) -> String { (try? directory.read("\(name).log")) ?? "" }
 
-    private func bootstrap() throws {
+    private func bootstrap() async throws {
         _ = try directory.write("""
             cluster: \(Self.cluster)
             data_dir: \(directory.path("auth"))
@@ -118,12 +118,12 @@ final class ClusterFixture {
                 logins: ["{{internal.logins}}"]
                 node_labels: {"*": "*"}
             """, to: "roles.yaml")
-        try expectSuccess(try tetherctl(["create", directory.path("roles.yaml")]), "create roles")
+        try expectSuccess(try await tetherctl(["create", directory.path("roles.yaml")]), "create roles")
         for (user, role) in [("alice", "acme-only"), ("ops", "all-nodes")] {
-            try expectSuccess(try tetherctl(["users", "add", user, "--roles", role, "--logins", login]), "users add")
-            try expectSuccess(try tetherctl(["users", "set-password", user, "--password-stdin"], stdin: Self.password + "\n"), "set-password")
+            try expectSuccess(try await tetherctl(["users", "add", user, "--roles", role, "--logins", login]), "users add")
+            try expectSuccess(try await tetherctl(["users", "set-password", user, "--password-stdin"], stdin: Self.password + "\n"), "set-password")
         }
-        let status = try tetherctl(["status", "--format", "json"])
+        let status = try await tetherctl(["status", "--format", "json"])
         try expectSuccess(status, "status")
         guard let pin = status.stdout.range(of: #"sha256:[0-9a-f]{64}"#, options: .regularExpression).map({ String(status.stdout[$0]) }) else {
             throw SupportError("tetherctl status printed no CA pin: \(status.stdout)")
@@ -131,8 +131,8 @@ final class ClusterFixture {
         caPin = pin
     }
 
-    private func startNode(_ name: String, labels: String, reach: String) throws {
-        let token = try tetherctl(["tokens", "add", "--type", "node", "--ttl", "15m", "--format", "text"])
+    private func startNode(_ name: String, labels: String, reach: String) async throws {
+        let token = try await tetherctl(["tokens", "add", "--type", "node", "--ttl", "15m", "--format", "text"])
         try expectSuccess(token, "tokens add")
         _ = try directory.write("""
             data_dir: \(directory.path(name))
@@ -154,11 +154,11 @@ final class ClusterFixture {
 }
 
 /// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(20), _ condition: () throws -> Bool) rethrows -> Bool {
+func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
-        if try condition() { return true }
-        usleep(100_000)  // poll interval
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(100))  // poll interval
     }
-    return try condition()
+    return try await condition()
 }

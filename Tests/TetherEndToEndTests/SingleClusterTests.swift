@@ -4,112 +4,112 @@ import TetherTestSupport
 
 /// Issue acceptance for one cluster, with real processes on 127.0.0.1.
 @Suite(.serialized) struct SingleClusterTests {
-    @Test func loginThenSSHToTunnelAndDirectNodesWithExitStatus() throws {
-        let cluster = try ClusterFixture()
+    @Test func loginThenSSHToTunnelAndDirectNodesWithExitStatus() async throws {
+        let cluster = try await ClusterFixture()
         defer { cluster.stop() }
-        let login = try cluster.loginAlice()
+        let login = try await cluster.loginAlice()
         #expect(login.status == 0, "\(login.stderr)")
 
         // Both nodes come online; alice sees only acme's.
-        #expect(try eventually { try cluster.tether(["ls", "--format", "json"]).stdout.contains("robot-1") })
-        let listing = try cluster.tether(["ls"])
+        #expect(try await eventually { try await cluster.tether(["ls", "--format", "json"]).stdout.contains("robot-1") })
+        let listing = try await cluster.tether(["ls"])
         #expect(listing.stdout.contains("robot-1"))
         #expect(!listing.stdout.contains("site-server"))
 
-        let hello = try cluster.tether(["ssh", "\(cluster.login)@robot-1", "echo", "hello from robot"])
+        let hello = try await cluster.tether(["ssh", "\(cluster.login)@robot-1", "echo", "hello from robot"])
         #expect(hello.status == 0, "\(hello.stderr)")
         #expect(hello.stdout == "hello from robot\n")
-        let seven = try cluster.tether(["ssh", "\(cluster.login)@robot-1", "exit 7"])
+        let seven = try await cluster.tether(["ssh", "\(cluster.login)@robot-1", "exit 7"])
         #expect(seven.status == 7, "\(seven.stderr)")
 
         // ops may reach the direct node, which the proxy dials.
-        #expect(try cluster.login(as: "ops").status == 0)
-        #expect(try eventually { try cluster.tether(["ls"], as: "ops").stdout.contains("site-server") })
-        let direct = try cluster.tether(["ssh", "\(cluster.login)@site-server", "echo direct; exit 3"], as: "ops")
+        #expect(try await cluster.login(as: "ops").status == 0)
+        #expect(try await eventually { try await cluster.tether(["ls"], as: "ops").stdout.contains("site-server") })
+        let direct = try await cluster.tether(["ssh", "\(cluster.login)@site-server", "echo direct; exit 3"], as: "ops")
         #expect(direct.status == 3, "\(direct.stderr)")
         #expect(direct.stdout == "direct\n")
     }
 
-    @Test func tunnelNodeHasNoListeningSocket() throws {
-        let cluster = try ClusterFixture()
+    @Test func tunnelNodeHasNoListeningSocket() async throws {
+        let cluster = try await ClusterFixture()
         defer { cluster.stop() }
         let pid = try #require(cluster.pid(of: "robot-1"))
-        #expect(try eventually { try cluster.tetherctl(["get", "nodes", "--format", "json"]).stdout.contains("robot-1") })
-        let sockets = try ProcessSupport.run("/usr/bin/ss", ["-H", "-ltnp"], in: cluster.directory)
+        #expect(try await eventually { try await cluster.tetherctl(["get", "nodes", "--format", "json"]).stdout.contains("robot-1") })
+        let sockets = try await ProcessSupport.run("/usr/bin/ss", ["-H", "-ltnp"], in: cluster.directory)
         #expect(!sockets.stdout.contains("pid=\(pid),"), "robot-1 listens: \(sockets.stdout)")
         #expect(sockets.stdout.contains(":\(cluster.proxyPort)"))
     }
 
-    @Test func stockOpenSSHThroughTetherConfig() throws {
-        let cluster = try ClusterFixture()
+    @Test func stockOpenSSHThroughTetherConfig() async throws {
+        let cluster = try await ClusterFixture()
         defer { cluster.stop() }
-        #expect(try cluster.loginAlice().status == 0)
-        #expect(try eventually { try cluster.tether(["ls"]).stdout.contains("robot-1") })
-        let config = try cluster.tether(["config"])
+        #expect(try await cluster.loginAlice().status == 0)
+        #expect(try await eventually { try await cluster.tether(["ls"]).stdout.contains("robot-1") })
+        let config = try await cluster.tether(["config"])
         #expect(config.status == 0, "\(config.stderr)")
         let path = try cluster.directory.write(config.stdout, to: "ssh_config")
-        let result = try cluster.ssh(["-F", path, "-o", "BatchMode=yes", "\(cluster.login)@robot-1.\(ClusterFixture.cluster)", "echo", "stock"])
+        let result = try await cluster.ssh(["-F", path, "-o", "BatchMode=yes", "\(cluster.login)@robot-1.\(ClusterFixture.cluster)", "echo", "stock"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "stock\n")
     }
 
-    @Test func denialsAreExplainedAndAudited() throws {
-        let cluster = try ClusterFixture()
+    @Test func denialsAreExplainedAndAudited() async throws {
+        let cluster = try await ClusterFixture()
         defer { cluster.stop() }
-        #expect(try cluster.loginAlice().status == 0)
-        #expect(try eventually { try cluster.tether(["ls"]).stdout.contains("robot-1") })
+        #expect(try await cluster.loginAlice().status == 0)
+        #expect(try await eventually { try await cluster.tether(["ls"]).stdout.contains("robot-1") })
 
-        let wrongLogin = try cluster.tether(["ssh", "nosuchlogin@robot-1", "true"])
+        let wrongLogin = try await cluster.tether(["ssh", "nosuchlogin@robot-1", "true"])
         #expect(wrongLogin.status != 0)
         #expect(!wrongLogin.stderr.isEmpty)
 
-        let unknown = try cluster.tether(["ssh", "\(cluster.login)@no-such-node", "true"])
+        let unknown = try await cluster.tether(["ssh", "\(cluster.login)@no-such-node", "true"])
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("no-such-node"), "\(unknown.stderr)")
 
         // site-server is globex's: alice's role does not reach it. tether
         // will not even try (she cannot see it)...
-        let labels = try cluster.tether(["ssh", "\(cluster.login)@site-server", "true"])
+        let labels = try await cluster.tether(["ssh", "\(cluster.login)@site-server", "true"])
         #expect(labels.status != 0)
         #expect(labels.stderr.contains("site-server"), "\(labels.stderr)")
         // ...and going around tether with stock ssh (host keys unchecked) meets
         // the node's own decision.
-        let config = try cluster.directory.write(try cluster.tether(["config"]).stdout, to: "ssh_config")
-        let sneaky = try cluster.ssh([
+        let config = try cluster.directory.write(try await cluster.tether(["config"]).stdout, to: "ssh_config")
+        let sneaky = try await cluster.ssh([
             "-F", config, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
             "\(cluster.login)@site-server.\(ClusterFixture.cluster)", "true",
         ])
         #expect(sneaky.status != 0)
 
-        #expect(try eventually {
-            let events = try cluster.tetherctl(["audit", "search", "--type", "auth.failed", "--format", "json"]).stdout
+        #expect(try await eventually {
+            let events = try await cluster.tetherctl(["audit", "search", "--type", "auth.failed", "--format", "json"]).stdout
             return events.contains("nosuchlogin") && events.contains("site-server")
         })
-        #expect(try cluster.tetherctl(["audit", "verify"]).status == 0)
+        #expect(try await cluster.tetherctl(["audit", "verify"]).status == 0)
     }
 
-    @Test func tunnelNodeComesBackAfterTheProxyRestarts() throws {
-        let cluster = try ClusterFixture()
+    @Test func tunnelNodeComesBackAfterTheProxyRestarts() async throws {
+        let cluster = try await ClusterFixture()
         defer { cluster.stop() }
-        #expect(try cluster.loginAlice().status == 0)
-        #expect(try eventually { try cluster.tether(["ssh", "\(cluster.login)@robot-1", "true"]).status == 0 })
+        #expect(try await cluster.loginAlice().status == 0)
+        #expect(try await eventually { try await cluster.tether(["ssh", "\(cluster.login)@robot-1", "true"]).status == 0 })
 
         cluster.kill("auth-proxy")
         try cluster.startAuthAndProxy()
         // No action on the node: it notices and dials back by itself.
-        #expect(try eventually(timeout: .seconds(10)) { try cluster.tether(["ssh", "\(cluster.login)@robot-1", "true"]).status == 0 })
+        #expect(try await eventually(timeout: .seconds(10)) { try await cluster.tether(["ssh", "\(cluster.login)@robot-1", "true"]).status == 0 })
     }
 
-    @Test func sessionsAreRecordedInTheAuditLog() throws {
-        let cluster = try ClusterFixture()
+    @Test func sessionsAreRecordedInTheAuditLog() async throws {
+        let cluster = try await ClusterFixture()
         defer { cluster.stop() }
-        #expect(try cluster.loginAlice().status == 0)
-        #expect(try eventually { try cluster.tether(["ls"]).stdout.contains("robot-1") })
-        #expect(try cluster.tether(["ssh", "\(cluster.login)@robot-1", "echo", "recorded-output"]).status == 0)
-        #expect(try eventually {
-            let search = try cluster.tetherctl(["audit", "search", "--labels", "customer=acme", "--since", "1h", "--format", "json"]).stdout
+        #expect(try await cluster.loginAlice().status == 0)
+        #expect(try await eventually { try await cluster.tether(["ls"]).stdout.contains("robot-1") })
+        #expect(try await cluster.tether(["ssh", "\(cluster.login)@robot-1", "echo", "recorded-output"]).status == 0)
+        #expect(try await eventually {
+            let search = try await cluster.tetherctl(["audit", "search", "--labels", "customer=acme", "--since", "1h", "--format", "json"]).stdout
             return search.contains("session.start") && search.contains("session.end") && search.contains("exec")
         })
-        #expect(try cluster.tetherctl(["audit", "verify"]).status == 0)
+        #expect(try await cluster.tetherctl(["audit", "verify"]).status == 0)
     }
 }

@@ -39,7 +39,7 @@ import TetherTunnel
         defer { proxy.stop() }
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let result = try ProcessSupport.run("/usr/bin/ssh", [
+        let result = try await ProcessSupport.run("/usr/bin/ssh", [
             "-p", String(proxy.port), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
             "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5", "127.0.0.1", "true",
         ], in: directory)

@@ -9,9 +9,11 @@ import Glibc
 /// Foundation's `Process.waitUntilExit` hung here when several tests ran
 /// children in parallel (the children had exited but were never reaped),
 /// so the tests manage their children directly.
-public final class ChildProcess {
+public final class ChildProcess: @unchecked Sendable {
     public let pid: pid_t
+    /// Guarded by `lock`: the exit code once reaped.
     private var exitStatus: Int32?
+    private let lock = NSLock()
 
     /// Starts `executable` with stdin from `stdinPath` (default /dev/null)
     /// and stdout/stderr written to the given files (created or truncated).
@@ -46,6 +48,8 @@ public final class ChildProcess {
     /// Blocks until the child exits; its exit code, or 128 + signal number.
     @discardableResult
     public func wait() -> Int32 {
+        lock.lock()
+        defer { lock.unlock() }
         if let exitStatus { return exitStatus }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
@@ -55,9 +59,18 @@ public final class ChildProcess {
         return code
     }
 
+    /// Waits for the exit on a thread of its own, so a test awaiting a slow
+    /// child does not hold one of the few Swift concurrency threads.
+    public func exitCode() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: self.wait()) }
+        }
+    }
+
     /// Sends SIGTERM and reaps the child.
     public func terminate() {
-        guard exitStatus == nil else { return }
+        let running = lock.withLock { exitStatus == nil }
+        guard running else { return }
         kill(pid, SIGTERM)
         wait()
     }

@@ -21,18 +21,49 @@ public enum ProcessSupport {
         stdin: String? = nil,
         environment: [String: String] = [:]
     ) throws -> CommandResult {
+        let (child, output) = try start(executable, arguments, in: directory, stdin: stdin, environment: environment)
+        return output.result(status: child.wait())
+    }
+
+    /// The same, awaiting the exit without blocking a concurrency thread.
+    public static func run(
+        _ executable: String,
+        _ arguments: [String],
+        in directory: TemporaryDirectory,
+        stdin: String? = nil,
+        environment: [String: String] = [:]
+    ) async throws -> CommandResult {
+        let (child, output) = try start(executable, arguments, in: directory, stdin: stdin, environment: environment)
+        return output.result(status: await child.exitCode())
+    }
+
+    private struct OutputFiles {
+        var stdoutPath: String
+        var stderrPath: String
+
+        func result(status: Int32) -> CommandResult {
+            CommandResult(
+                status: status,
+                stdout: (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "",
+                stderr: (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+            )
+        }
+    }
+
+    private static func start(
+        _ executable: String,
+        _ arguments: [String],
+        in directory: TemporaryDirectory,
+        stdin: String?,
+        environment: [String: String]
+    ) throws -> (ChildProcess, OutputFiles) {
         let name = UUID().uuidString
-        let stdoutPath = directory.path("\(name).stdout")
-        let stderrPath = directory.path("\(name).stderr")
+        let output = OutputFiles(stdoutPath: directory.path("\(name).stdout"), stderrPath: directory.path("\(name).stderr"))
         let stdinPath = try stdin.map { try directory.write($0, to: "\(name).stdin") } ?? "/dev/null"
-        let status = try ChildProcess(
-            executable, arguments, stdoutPath: stdoutPath, stderrPath: stderrPath, stdinPath: stdinPath, environment: environment
-        ).wait()
-        return CommandResult(
-            status: status,
-            stdout: (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+        let child = try ChildProcess(
+            executable, arguments, stdoutPath: output.stdoutPath, stderrPath: output.stderrPath, stdinPath: stdinPath, environment: environment
         )
+        return (child, output)
     }
 
     /// A TCP port on 127.0.0.1 that was free a moment ago.
