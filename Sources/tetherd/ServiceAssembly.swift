@@ -53,7 +53,7 @@ struct ServiceAssembly {
     }
 
     private func proxy(_ section: ProxySection, auth: AuthService) throws(TetherError) -> ProxyService {
-        let listen = try HostPort(parsing: section.listen)
+        let listen = try HostPort(parsing: section.listen, listening: true)
         var addresses = [listen.host]
         if let publicAddr = section.publicAddr { addresses.append(try HostPort(parsing: publicAddr).host) }
         let identity = try auth.issueServiceIdentity(role: ForwardedIdentity.proxyRole, name: "proxy", addresses: addresses)
@@ -88,7 +88,7 @@ struct ServiceAssembly {
         if let proxyServer = section.proxyServer {
             reachability = .tunnel(proxyServer: try HostPort(parsing: proxyServer))
         } else if let authServer = section.authServer, let listen = section.listen {
-            reachability = .direct(authServer: try HostPort(parsing: authServer), listen: try HostPort(parsing: listen))
+            reachability = .direct(authServer: try HostPort(parsing: authServer), listen: try HostPort(parsing: listen, listening: true))
         } else {
             throw TetherError(.invalidArgument, "node needs proxy_server, or auth_server and listen.")
         }

@@ -57,6 +57,21 @@ final class Collector: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) { done.succeed(String(buffer: bytes)) }
 }
 
+/// A hub on a port below the ephemeral range (32768+): while a hub is down,
+/// an agent re-dialling an ephemeral port can connect to itself (TCP
+/// simultaneous open) and take the port, so restart tests avoid that range.
+func startHubOnFixedPort(registry: TunnelRegistry, group: EventLoopGroup) async throws -> Channel {
+    var lastError: (any Error)?
+    for _ in 0..<50 {
+        do {
+            return try await startHub(registry: registry, group: group, port: Int.random(in: 20_000..<30_000))
+        } catch {
+            lastError = error
+        }
+    }
+    throw lastError!
+}
+
 /// The proxy side: accepts connections and hands each to the registry as `peerID`.
 func startHub(registry: TunnelRegistry, group: EventLoopGroup, port: Int = 0, peerID: String = "node-1") async throws -> Channel {
     try await ServerBootstrap(group: group)

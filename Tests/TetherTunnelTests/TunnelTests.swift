@@ -87,7 +87,7 @@ import TetherCore
 
     @Test func agentSurvivesAProxyRestartOnTheSamePort() async throws {
         let registry = TunnelRegistry()
-        let hub = try await startHub(registry: registry, group: group)
+        let hub = try await startHubOnFixedPort(registry: registry, group: group)
         let port = hub.localAddress!.port!
         let running = Task { await makeAgent(port: port, group: group).run() }
         defer { running.cancel() }

@@ -29,11 +29,11 @@ public struct ClusterAuthority: Sendable {
     public static func load(_ files: AuthorityFiles, cluster: String, clock: any WallClock) throws(TetherError) -> ClusterAuthority {
         let userKey = try SSHKeyFiles.readPrivateKey(at: files.sshUserCA)
         let hostKey = try SSHKeyFiles.readPrivateKey(at: files.sshHostCA)
-        let certificates = try PEMCoding.certificates(fromPEM: try SecretFile.read(files.tlsCACertificate))
+        let certificates = try PEMCoding.certificates(fromPEM: try SecureFile.read(files.tlsCACertificate))
         guard let certificate = certificates.first else {
             throw TetherError(.malformed, "\(files.tlsCACertificate) holds no certificate; restore it from a backup.")
         }
-        let tlsKey = try PEMCoding.p256PrivateKey(fromPEM: try SecretFile.read(files.tlsCAKey))
+        let tlsKey = try PEMCoding.p256PrivateKey(fromPEM: try SecureFile.read(files.tlsCAKey))
         let tlsCA = try TLSCertificateAuthority(certificate: certificate, privateKey: tlsKey, clock: clock)
         guard tlsCA.clusterName == cluster else {
             throw TetherError(.invalidArgument, "the data directory \(files.dataDirectory) belongs to cluster \(tlsCA.clusterName), not \(cluster); fix `cluster` or `data_dir` in the configuration.")
@@ -48,14 +48,14 @@ public struct ClusterAuthority: Sendable {
 
     /// Makes new keys for `cluster` and writes them to `files` (keys 0600).
     public static func create(_ files: AuthorityFiles, cluster: String, clock: any WallClock) throws(TetherError) -> ClusterAuthority {
-        try SecretFile.makePrivateDirectory(files.directory)
+        try SecureFile.makePrivateDirectory(files.directory)
         let userKey = SSHPrivateKey.generate(.ed25519)
         let hostKey = SSHPrivateKey.generate(.ed25519)
         let tlsCA = try TLSCertificateAuthority.create(clusterName: cluster, validity: tlsCAValidity, clock: clock)
         try SSHKeyFiles.writePrivateKey(userKey, to: files.sshUserCA, comment: "\(cluster) user CA")
         try SSHKeyFiles.writePrivateKey(hostKey, to: files.sshHostCA, comment: "\(cluster) host CA")
-        try SecretFile.save(PEMCoding.pem(of: tlsCA.privateKey), to: files.tlsCAKey, mode: 0o600)
-        try SecretFile.save(try PEMCoding.pem(of: tlsCA.certificate), to: files.tlsCACertificate, mode: 0o644)
+        try SecureFile.write(PEMCoding.pem(of: tlsCA.privateKey), to: files.tlsCAKey, mode: 0o600)
+        try SecureFile.write(try PEMCoding.pem(of: tlsCA.certificate), to: files.tlsCACertificate, mode: 0o644)
         return ClusterAuthority(
             cluster: cluster,
             userCA: SSHCertificateAuthority(signingKey: userKey, clock: clock),

@@ -1,5 +1,6 @@
 import Foundation
 import TetherCore
+import TetherIdentity
 import TetherStorage
 
 /// The auth service's state in one data directory and the operations on it.
@@ -37,7 +38,7 @@ public struct AuthCore: Sendable {
         guard !cluster.isEmpty else {
             throw TetherError(.invalidArgument, "the cluster name is empty; set `cluster` in the configuration.")
         }
-        try SecretFile.makePrivateDirectory(dataDirectory)
+        try SecureFile.makePrivateDirectory(dataDirectory)
         let store = try SQLiteStore(dataDirectory: dataDirectory, clock: clock)
         let resources = ClusterResources(store: store)
         let audit = AuditTrail(log: store, cluster: cluster, clock: clock)

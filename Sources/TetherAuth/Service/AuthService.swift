@@ -61,7 +61,8 @@ public struct AuthService: Service {
     }
 
     public func run() async throws {
-        let (host, port) = try Self.hostAndPort(configuration.listen)
+        let listen = try HostPort(parsing: configuration.listen, listening: true)
+        let (host, port) = (listen.host, listen.port)
         let identity = try core.issueServiceIdentity(role: Self.tlsRole, name: Self.tlsRole, addresses: [host])
         let tls = try TLSSettings.server(identity.credentials, clientCertificates: .optional, applicationProtocols: [ALPN.http])
         let onListening = self.onListening
@@ -78,13 +79,5 @@ public struct AuthService: Service {
             logger: logger
         )
         try await application.run()
-    }
-
-    static func hostAndPort(_ listen: String) throws(TetherError) -> (String, Int) {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
-            throw TetherError(.invalidArgument, "auth.listen \"\(listen)\" is not host:port; write e.g. 127.0.0.1:3025.")
-        }
-        let host = AddressList.host(of: listen)
-        return (host.isEmpty ? "0.0.0.0" : host, port)
     }
 }

@@ -38,14 +38,14 @@ public struct ProfileStore: Sendable {
 
     /// Writes every file of `identity`, private keys 0600, directories 0700.
     public func save(_ identity: ClientIdentity) throws(TetherError) {
-        try FileWriting.makeDirectory(directory, mode: 0o700)
-        try FileWriting.makeDirectory(keysDirectory, mode: 0o700)
+        try SecureFile.makePrivateDirectory(directory)
+        try SecureFile.makePrivateDirectory(keysDirectory)
         let comment = "\(identity.profile.user)@\(identity.profile.cluster)"
         try SSHKeyFiles.writePrivateKey(identity.sshKey, to: sshKeyPath, comment: comment)
-        try FileWriting.store(identity.sshCertificate + "\n", at: sshCertificatePath, mode: 0o644)
-        try FileWriting.store(PEMCoding.pem(of: identity.tlsKey), at: tlsKeyPath, mode: 0o600)
-        try FileWriting.store(identity.tlsCertificate, at: tlsCertificatePath, mode: 0o644)
-        try FileWriting.store(try Self.encode(identity.profile), at: profilePath, mode: 0o600)
+        try SecureFile.write(identity.sshCertificate + "\n", to: sshCertificatePath, mode: 0o644)
+        try SecureFile.write(PEMCoding.pem(of: identity.tlsKey), to: tlsKeyPath, mode: 0o600)
+        try SecureFile.write(identity.tlsCertificate, to: tlsCertificatePath, mode: 0o644)
+        try SecureFile.write(try Self.encode(identity.profile), to: profilePath, mode: 0o600)
     }
 
     /// The saved identity; tells the user to log in when there is none.
@@ -53,32 +53,32 @@ public struct ProfileStore: Sendable {
         guard exists else {
             throw TetherError(.notFound, "you are not logged in (no profile in \(directory)); run tether login --proxy HOST:PORT --user NAME.")
         }
-        let profile = try Self.decode(try FileWriting.read(profilePath))
+        let profile = try Self.decode(try SecureFile.read(profilePath))
         return ClientIdentity(
             profile: profile,
             sshKey: try SSHKeyFiles.readPrivateKey(at: sshKeyPath),
-            sshCertificate: try FileWriting.read(sshCertificatePath).trimmingCharacters(in: .whitespacesAndNewlines),
-            tlsKey: try PEMCoding.p256PrivateKey(fromPEM: try FileWriting.read(tlsKeyPath)),
-            tlsCertificate: try FileWriting.read(tlsCertificatePath)
+            sshCertificate: try SecureFile.read(sshCertificatePath).trimmingCharacters(in: .whitespacesAndNewlines),
+            tlsKey: try PEMCoding.p256PrivateKey(fromPEM: try SecureFile.read(tlsKeyPath)),
+            tlsCertificate: try SecureFile.read(tlsCertificatePath)
         )
     }
 
     /// The saved profile alone (no keys), or nil when logged out.
     public func loadProfile() throws(TetherError) -> ClientProfile? {
         guard exists else { return nil }
-        return try Self.decode(try FileWriting.read(profilePath))
+        return try Self.decode(try SecureFile.read(profilePath))
     }
 
     /// Removes the profile, keys, certificates and known_hosts.
     public func remove() throws(TetherError) {
-        try FileWriting.remove(profilePath)
-        try FileWriting.remove(keysDirectory)
-        try FileWriting.remove(knownHostsPath)
+        try SecureFile.remove(profilePath)
+        try SecureFile.remove(keysDirectory)
+        try SecureFile.remove(knownHostsPath)
     }
 
     public func saveKnownHosts(_ text: String) throws(TetherError) {
-        try FileWriting.makeDirectory(directory, mode: 0o700)
-        try FileWriting.store(text, at: knownHostsPath, mode: 0o644)
+        try SecureFile.makePrivateDirectory(directory)
+        try SecureFile.write(text, to: knownHostsPath, mode: 0o644)
     }
 
     private static func encode(_ profile: ClientProfile) throws(TetherError) -> String {

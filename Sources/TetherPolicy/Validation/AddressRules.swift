@@ -1,17 +1,12 @@
+import TetherCore
+
 /// Checks of network addresses and pins written in resources.
 public enum AddressRules {
-    /// `host:port`, with IPv6 hosts in brackets (`[::1]:3080`).
+    /// `host:port`, with IPv6 hosts in brackets (`[::1]:3080`), port 1-65535.
     public static func checkHostPort(_ text: String, at path: FieldPath) throws(FieldError) {
-        let problem = FieldError(path, "\"\(text)\" is not host:port; write it like proxy.example.test:3080 or [::1]:3080.")
-        guard let colon = text.lastIndex(of: ":"),
-              let port = Int(text[text.index(after: colon)...]), (1...65_535).contains(port)
-        else { throw problem }
-        let host = text[..<colon]
-        let bracketed = host.hasPrefix("[") && host.hasSuffix("]") && host.count > 2
-        guard !host.isEmpty,
-              bracketed || !host.contains(":"),
-              !host.contains(where: { $0.isWhitespace || $0 == "/" || $0 == "@" })
-        else { throw problem }
+        guard (try? HostPort(parsing: text)) != nil else {
+            throw FieldError(path, "\"\(text)\" is not host:port; write it like proxy.example.test:3080 or [::1]:3080.")
+        }
     }
 
     /// `sha256:` followed by 64 hex digits.

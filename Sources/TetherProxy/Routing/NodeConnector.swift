@@ -55,7 +55,7 @@ final class NodeConnector: Sendable {
     /// Connects to a direct node, checks it is the host it should be, and
     /// adopts the connection so later sessions reuse it.
     private func dial(_ route: NodeRoute, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
-        guard let address = route.address, let (host, port) = HostPort.split(address) else {
+        guard let address = route.address, let target = try? HostPort(parsing: address) else {
             return eventLoop.makeFailedFuture(TetherError(.unavailable, "node \(route.name) has no address to reach it at; is it a tunnel node that lost its tunnel?"))
         }
         let tls = tls
@@ -71,7 +71,7 @@ final class NodeConnector: Sendable {
                     try registry.adopt(channel: channel, peerID: expectedHost)
                 }
             }
-            .connect(host: host, port: port)
+            .connect(host: target.host, port: target.port)
             .map { _ in () }
             .flatMapErrorThrowing { error in
                 throw TetherError(.unavailable, "cannot reach node \(route.name) at \(address): \(error).")
@@ -97,15 +97,5 @@ private final class ExpectedPeerCheck: ChannelInboundHandler, RemovableChannelHa
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         }
         context.fireUserInboundEventTriggered(event)
-    }
-}
-
-enum HostPort {
-    /// Splits `host:port` (`[v6]:port` too).
-    static func split(_ address: String) -> (String, Int)? {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return nil }
-        var host = String(address[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return host.isEmpty ? nil : (host, port)
     }
 }
