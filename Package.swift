@@ -213,7 +213,7 @@ let package = Package(
         .testTarget(
             name: "TetherTunnelTests",
             dependencies: nio + [
-                "TetherTunnel", "TetherCore",
+                "TetherTunnel", "TetherCore", "TetherTestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
             ]

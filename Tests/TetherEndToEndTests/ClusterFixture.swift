@@ -152,13 +152,3 @@ final class ClusterFixture {
         guard result.status == 0 else { throw SupportError("\(what) failed (\(result.status)): \(result.stderr)") }
     }
 }
-
-/// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(100))  // poll interval
-    }
-    return try await condition()
-}

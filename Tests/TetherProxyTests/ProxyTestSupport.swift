@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TetherTestSupport
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -132,14 +133,4 @@ final class RawTLSClient: Sendable {
             received.withLockedValue { $0.append(contentsOf: buffer.readableBytesView) }
         }
     }
-}
-
-/// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))  // poll interval
-    }
-    return condition()
 }

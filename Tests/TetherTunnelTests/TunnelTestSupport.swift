@@ -1,4 +1,5 @@
 import Foundation
+import TetherTestSupport
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -133,15 +134,6 @@ final class EventLog: Sendable {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))  // poll interval
-    }
-    return condition()
-}
 
 func makeAgent(port: Int, group: EventLoopGroup, keepalive: KeepalivePolicy = .default, events: EventLog = EventLog()) -> TunnelAgent {
     TunnelAgent(

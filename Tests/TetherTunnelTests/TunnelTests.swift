@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
+import TetherTestSupport
 import TetherCore
 @testable import TetherTunnel
 
@@ -99,7 +100,13 @@ import TetherCore
         #expect(await eventually { registry.connected.isEmpty })
 
         let restartedRegistry = TunnelRegistry()
-        let restarted = try await startHub(registry: restartedRegistry, group: group, port: port)
+        // The old listener's sockets may still be closing: retry the bind briefly.
+        var rebound: Channel?
+        #expect(await eventually {
+            rebound = try? await startHub(registry: restartedRegistry, group: group, port: port)
+            return rebound != nil
+        })
+        let restarted = try #require(rebound)
         #expect(await eventually { restartedRegistry.status(of: "node-1") != nil })
         #expect(try await echo(restartedRegistry, greeting: "", payload: "again") == "again")
         try await restarted.close()
