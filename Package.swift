@@ -224,7 +224,11 @@ let package = Package(
         ),
         .testTarget(
             name: "TetherNodeTests",
-            dependencies: nio + ["TetherNode", "TetherCore", "TetherIdentity", "TetherPolicy", "TetherStorage", "TetherAPI", "TetherTransport", "TetherTunnel"]
+            dependencies: nio + [
+                "TetherNode", "TetherCore", "TetherIdentity", "TetherPolicy", "TetherStorage", "TetherAPI", "TetherTransport",
+                "TetherTunnel", "TetherTestSupport", logging,
+                .product(name: "NIOSSH", package: "swift-nio-ssh"),
+            ]
         ),
         .testTarget(
             name: "TetherClientTests",

@@ -28,17 +28,18 @@ struct SecureShell {
         }
         defer { connection.close(promise: nil) }
         let outcome = NIOLockedValueBox(SessionOutcome())
+        let refusal = TetherError(.accessDenied, "node \(target.node) refused to start the session; your role may not allow it (e.g. no PTY), ask an administrator.")
         do {
             let session = try await openSession(on: connection, outcome: outcome)
             try await start(request, on: session.channel)
             try await pump(session, io: io)
         } catch {
+            // A refusal closes the channel, which can surface first as an I/O error.
+            if outcome.withLockedValue({ $0.refused }) { throw refusal }
             throw failure.withLockedValue { $0 } ?? Self.describe(error, node: target.node)
         }
         let result = outcome.withLockedValue { $0 }
-        if result.refused {
-            throw TetherError(.accessDenied, "node \(target.node) refused to start the session; your role may not allow it (e.g. no PTY), ask an administrator.")
-        }
+        if result.refused { throw refusal }
         guard let exit = result.exit else {
             throw failure.withLockedValue { $0 }
                 ?? TetherError(.unavailable, "the session on node \(target.node) ended without reporting an exit status; the connection was lost.")

@@ -1,0 +1,35 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+import TetherAPI
+import TetherCore
+import TetherTransport
+import TetherTunnel
+
+/// A direct node's listener: mutual TLS with the node's host certificate,
+/// only proxies of its cluster admitted, then the same tunnel serving (an
+/// HTTP/2 server whose streams go to the node router) as over a tunnel.
+enum DirectListener {
+    static func bind(
+        _ address: HostPort, identity: NodeIdentity, router: any TunnelStreamRouter,
+        keepalive: KeepalivePolicy, group: any EventLoopGroup
+    ) async throws -> Channel {
+        let tls = try NIOSSLContext(configuration: try TLSSettings.server(
+            identity.tlsCredentials, clientCertificates: .required, applicationProtocols: [ALPN.tunnel]
+        ))
+        let cluster = identity.record.cluster
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(NIOSSLServerHandler(context: tls))
+                    try sync.addHandler(ProxyOnlyGate(cluster: cluster))
+                    try TunnelServing.configure(channel: channel, router: router, keepalive: keepalive)
+                }
+            }
+            .bind(host: address.host, port: address.port)
+            .get()
+    }
+}

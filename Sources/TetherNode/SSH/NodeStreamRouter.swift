@@ -1,0 +1,25 @@
+import TetherAPI
+import TetherCore
+import TetherTunnel
+
+/// Answers the tunnel streams the proxy opens: `/v1/ssh` with the user's
+/// certificate as metadata. A certificate that could never be admitted is
+/// refused here, before SSH starts, so the user reads why.
+struct NodeStreamRouter: TunnelStreamRouter {
+    let server: NodeSSHServer
+
+    func route(_ request: TunnelStreamRequest) throws -> TunnelStreamService {
+        guard request.path == SSHRouting.streamPath else {
+            throw TetherError(.notFound, "this node serves \(SSHRouting.streamPath) only, not \(request.path).")
+        }
+        let remoteAddress = request.metadata[SSHRouting.Metadata.clientAddress]
+        switch server.gate.precheck(request.metadata[SSHRouting.Metadata.certificate]) {
+        case .failure(let denial):
+            server.auditor.loginRefused(denial, remoteAddress: remoteAddress)
+            throw denial.error
+        case .success(let certificate):
+            let server = server
+            return { channel in try server.serve(on: channel, certificate: certificate, remoteAddress: remoteAddress) }
+        }
+    }
+}

@@ -1,0 +1,280 @@
+import Foundation
+import Glibc
+import NIOCore
+import NIOPosix
+import NIOSSH
+import TetherStorage
+
+/// One SSH `session` channel: collects pty-req and env, runs the shell or
+/// command as the login's account, pipes its I/O through the channel
+/// (the process's descriptors are NIO pipe channels on this event loop, so
+/// nothing blocks it), records and audits it, and ends with the exit status.
+final class SessionChannelHandler: ChannelInboundHandler {
+    typealias InboundIn = SSHChannelData
+    typealias OutboundOut = SSHChannelData
+
+    private struct Running {
+        var pid: pid_t
+        var terminal: Int32?
+        /// Where the client's bytes go (stdin pipe or PTY), once attached.
+        var input: Channel?
+        var pipes: [Channel] = []
+        var pendingInput: [ByteBuffer] = []
+        var pendingEndOfInput = false
+    }
+
+    private let admission: Admission
+    private var subject: AuditSubject
+    private let services: SessionServices
+    private var context: ChannelHandlerContext?
+    private var environment: [String: String] = [:]
+    private var terminal: SessionLaunch.Terminal?
+    private var running: Running?
+    private var recorder: SessionRecorder?
+    private var exit: ProcessExit?
+    private var openOutputs: Set<ProcessOutput> = []
+    private var finished = false
+    private var clientGone = false
+
+    init(admission: Admission, subject: AuditSubject, services: SessionServices) {
+        self.admission = admission
+        self.subject = subject
+        self.services = services
+    }
+
+    private var auditor: NodeAuditor { services.auditor }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        // The client's EOF ends the process's stdin, not the channel.
+        try? context.channel.syncOptions?.setOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+    }
+
+    // MARK: From the client
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let message = unwrapInboundIn(data)
+        guard case .channel = message.type, case .byteBuffer(let bytes) = message.data, running != nil else { return }
+        if let input = running?.input {
+            input.writeAndFlush(bytes, promise: nil)
+        } else {
+            running?.pendingInput.append(bytes)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case let request as SSHChannelRequestEvent.PseudoTerminalRequest:
+            guard admission.permitPTY, running == nil else { return reply(false, request.wantReply) }
+            terminal = SessionLaunch.Terminal(
+                term: request.term,
+                size: WindowSize(columns: request.terminalCharacterWidth, rows: request.terminalRowHeight)
+            )
+            reply(true, request.wantReply)
+        case let request as SSHChannelRequestEvent.EnvironmentRequest:
+            let accepted = SessionLaunch.acceptsEnvironment(request.name) && running == nil
+            if accepted { environment[request.name] = request.value }
+            reply(accepted, request.wantReply)
+        case let request as SSHChannelRequestEvent.ShellRequest:
+            start(command: nil, wantReply: request.wantReply)
+        case let request as SSHChannelRequestEvent.ExecRequest:
+            start(command: request.command, wantReply: request.wantReply)
+        case let request as SSHChannelRequestEvent.WindowChangeRequest:
+            resize(WindowSize(columns: request.terminalCharacterWidth, rows: request.terminalRowHeight))
+        case let request as SSHChannelRequestEvent.SignalRequest:
+            if let pid = running?.pid, exit == nil, let number = SignalNames.number(request.signal) { kill(pid, number) }
+        case let request as SSHChannelRequestEvent.SubsystemRequest:
+            reply(false, request.wantReply)
+        case let event as ChannelEvent where event == .inputClosed:
+            endInput()
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { setReading(true) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        clientGone = true
+        if let running, exit == nil {
+            // Like a hung-up terminal: the whole PTY session, or the command.
+            kill(running.terminal != nil ? -running.pid : running.pid, SIGHUP)
+        }
+        running?.pipes.forEach { $0.close(promise: nil) }
+        context.fireChannelInactive()
+    }
+
+    private func reply(_ success: Bool, _ wantReply: Bool) {
+        guard wantReply, let context else { return }
+        context.triggerUserOutboundEvent(success ? ChannelSuccessEvent() : ChannelFailureEvent(), promise: nil)
+    }
+
+    private func endInput() {
+        // A terminal has no end of input of its own; the shell exits on its own terms.
+        guard terminal == nil, running != nil else { return }
+        if let input = running?.input {
+            input.close(mode: .output, promise: nil)
+        } else {
+            running?.pendingEndOfInput = true
+        }
+    }
+
+    private func resize(_ size: WindowSize) {
+        guard let fd = running?.terminal, !finished else { return }
+        try? ProcessSpawner.resize(terminal: fd, to: size)
+        terminal?.size = size
+        try? recorder?.record(.resize(TerminalSize(columns: UInt32(size.columns), rows: UInt32(size.rows))))
+    }
+
+    // MARK: Starting
+
+    private func start(command: String?, wantReply: Bool) {
+        guard let context, running == nil, !finished else { return reply(false, wantReply) }
+        subject.sessionID = UUID().uuidString.lowercased()
+        let launch = SessionLaunch(
+            account: admission.account, clientEnvironment: environment, terminal: terminal,
+            command: command, sessionID: subject.sessionID ?? ""
+        )
+        let process: SpawnedProcess
+        do {
+            process = try ProcessSpawner.spawn(launch.request)
+        } catch {
+            var message = context.channel.allocator.buffer(capacity: 128)
+            message.writeString("tether: \(error.message)\r\n")
+            context.writeAndFlush(wrapOutboundOut(SSHChannelData(type: .stdErr, data: .byteBuffer(message))), promise: nil)
+            reply(false, wantReply)
+            return
+        }
+        auditor.emit(NodeAuditor.EventType.sessionStart, subject, fields: ["interactive": .bool(command == nil)])
+        if let command { auditor.emit(NodeAuditor.EventType.exec, subject, fields: ["command": .string(command)]) }
+        let recorder = auditor.recorder(for: subject)
+        try? recorder.record(.start(login: admission.login, node: auditor.nodeName, term: terminal?.term ?? "", size: launch.recordingSize))
+        self.recorder = recorder
+        running = Running(pid: process.pid, terminal: process.terminal)
+        attachPipes(of: process, on: context.eventLoop)
+        let session = NIOLoopBound(self, eventLoop: context.eventLoop)
+        ProcessReaper.watch(process.pid, on: context.eventLoop) { exit in session.value.processExited(exit) }
+        reply(true, wantReply)
+    }
+
+    private func attachPipes(of process: SpawnedProcess, on loop: EventLoop) {
+        let session = NIOLoopBound(self, eventLoop: loop)
+        func bootstrap(_ output: ProcessOutput) -> NIOPipeBootstrap {
+            NIOPipeBootstrap(group: loop)
+                .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ProcessOutputReader(session: session, output: output))
+                    }
+                }
+        }
+        if let terminal = process.terminal {
+            openOutputs = [.terminal]
+            bootstrap(.terminal).takingOwnershipOfDescriptor(inputOutput: terminal).whenComplete { result in
+                session.value.attached(result, output: .terminal, carriesInput: true, descriptors: [terminal])
+            }
+        } else if let input = process.standardInput, let output = process.standardOutput, let error = process.standardError {
+            openOutputs = [.standardOutput, .standardError]
+            bootstrap(.standardOutput).takingOwnershipOfDescriptors(input: output, output: input).whenComplete { result in
+                session.value.attached(result, output: .standardOutput, carriesInput: true, descriptors: [output, input])
+            }
+            bootstrap(.standardError).takingOwnershipOfDescriptor(input: error).whenComplete { result in
+                session.value.attached(result, output: .standardError, carriesInput: false, descriptors: [error])
+            }
+        }
+    }
+
+    private func attached(_ result: Result<Channel, Error>, output: ProcessOutput, carriesInput: Bool, descriptors: [Int32]) {
+        switch result {
+        case .success(let pipe):
+            running?.pipes.append(pipe)
+            guard !clientGone, !finished else {
+                pipe.close(promise: nil)
+                return
+            }
+            guard carriesInput, var state = running else { return }
+            state.input = pipe
+            for bytes in state.pendingInput { pipe.write(bytes, promise: nil) }
+            pipe.flush()
+            if state.pendingEndOfInput { pipe.close(mode: .output, promise: nil) }
+            state.pendingInput = []
+            running = state
+        case .failure(let error):
+            // NIO did not take the descriptors: close them, and stop a process we cannot serve.
+            descriptors.forEach { _ = Glibc.close($0) }
+            if let pid = running?.pid { kill(pid, SIGKILL) }
+            auditor.logger.error("cannot attach to a session process", metadata: ["error": "\(error)"])
+            processOutputEnded(output)
+        }
+    }
+
+    // MARK: From the process
+
+    func processWrote(_ bytes: ByteBuffer, on output: ProcessOutput) {
+        guard let context, !clientGone else { return }
+        try? recorder?.record(.output(Array(bytes.readableBytesView)))
+        let type: SSHChannelData.DataType = output == .standardError ? .stdErr : .channel
+        context.writeAndFlush(wrapOutboundOut(SSHChannelData(type: type, data: .byteBuffer(bytes))), promise: nil)
+        // Backpressure: stop reading the process while the client's window is full.
+        if !context.channel.isWritable { setReading(false) }
+    }
+
+    func processOutputEnded(_ output: ProcessOutput) {
+        openOutputs.remove(output)
+        finishIfDone()
+    }
+
+    func processExited(_ exit: ProcessExit) {
+        self.exit = exit
+        if terminal != nil, !openOutputs.isEmpty, let context {
+            // Whatever is still in the PTY arrives within the grace period.
+            let session = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: services.terminalDrainGrace) {
+                session.value.openOutputs.removeAll()
+                session.value.finishIfDone()
+            }
+        }
+        finishIfDone()
+    }
+
+    private func setReading(_ on: Bool) {
+        for pipe in running?.pipes ?? [] {
+            pipe.setOption(ChannelOptions.autoRead, value: on).whenFailure { _ in }
+        }
+    }
+
+    /// Ends the session once the process exited and its output is drained:
+    /// audit, recording, exit status, close (no EOF: the client may have
+    /// sent its own already, and close implies it).
+    private func finishIfDone() {
+        guard !finished, let exit, openOutputs.isEmpty else { return }
+        finished = true
+        running?.pipes.forEach { $0.close(promise: nil) }
+        var fields: [String: JSONValue] = ["interactive": .bool(terminal != nil)]
+        let status: Int32?
+        switch exit {
+        case .exited(let code):
+            status = code
+            fields["exit_status"] = .number(Int64(code))
+        case .signaled(let signal):
+            status = nil
+            fields["signal"] = .string(SignalNames.name(signal))
+        }
+        try? recorder?.record(.end(exitStatus: status))
+        auditor.emit(NodeAuditor.EventType.sessionEnd, subject, fields: fields)
+        guard let context, !clientGone else { return }
+        switch exit {
+        case .exited(let code):
+            context.triggerUserOutboundEvent(SSHChannelRequestEvent.ExitStatus(exitStatus: Int(code)), promise: nil)
+        case .signaled(let signal):
+            context.triggerUserOutboundEvent(
+                SSHChannelRequestEvent.ExitSignal(signalName: SignalNames.name(signal), errorMessage: "", language: "", dumpedCore: false),
+                promise: nil
+            )
+        }
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+import TetherTestSupport
+import TetherCore
+import TetherIdentity
+@testable import TetherNode
+
+/// The stock OpenSSH client against the node's SSH server, through a relay
+/// that delivers the certificate as the proxy does. ssh offers the
+/// certificate first (swift-nio-ssh cannot take it and says no), then the
+/// plain key, which the node admits because the delivered certificate
+/// certifies exactly that key.
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/ssh")))
+struct OpenSSHInteropTests {
+    @Test func stockSSHRunsACommandWithInputAndExitStatus() async throws {
+        let node = try await NodeFixture()
+        let (key, certificate) = try node.issue()
+        let keyFile = node.directory.path("id_ed25519")
+        try SSHKeyFiles.writePrivateKey(key, to: keyFile)
+        try (certificate.authorizedKeyLine() + "\n").write(toFile: keyFile + "-cert.pub", atomically: true, encoding: .utf8)
+        let relay = try await StreamRelay(registry: node.registry, peerID: NodeFixture.peerID, certificate: certificate.authorizedKeyLine(), group: node.group)
+        let knownHosts = node.directory.path("known_hosts")
+        try "[127.0.0.1]:\(relay.port) \(node.hostKey.publicKey.authorizedKeyLine())\n".write(toFile: knownHosts, atomically: true, encoding: .utf8)
+
+        let result = try await ProcessSupport.run("/usr/bin/ssh", [
+            "-F", "/dev/null", "-p", "\(relay.port)", "-i", keyFile, "-o", "IdentitiesOnly=yes",
+            "-o", "UserKnownHostsFile=\(knownHosts)", "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
+            "-o", "LogLevel=ERROR", "root@127.0.0.1", "tr a-z A-Z; echo done >&2; exit 5",
+        ], in: node.directory, stdin: "hello from openssh\n")
+        await relay.close()
+
+        #expect(result.status == 5, "\(result.stderr)")
+        #expect(result.stdout == "HELLO FROM OPENSSH\n")
+        #expect(result.stderr == "done\n")
+        let start = try #require(try node.events(NodeAuditor.EventType.sessionStart).first)
+        #expect(start.remoteAddr?.contains("127.0.0.1") == true)
+        #expect(try node.events(NodeAuditor.EventType.authFailed).isEmpty)
+        await node.shutdown()
+    }
+}
