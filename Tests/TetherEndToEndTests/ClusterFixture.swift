@@ -57,6 +57,23 @@ final class ClusterFixture {
         try await ProcessSupport.run(Self.binary("tether"), arguments, in: directory, stdin: stdin, environment: ["TETHER_HOME": home(of: user)])
     }
 
+    /// Starts `tether` in the background (a session that must outlive something).
+    func startTether(_ arguments: [String], as user: String = "alice") throws -> ChildProcess {
+        let name = UUID().uuidString
+        return try ChildProcess(
+            Self.binary("tether"), arguments,
+            stdoutPath: directory.path("\(name).out"), stderrPath: directory.path("\(name).err"),
+            environment: ["TETHER_HOME": home(of: user)]
+        )
+    }
+
+    /// The session ids of recorded `session.start` events, oldest first.
+    func sessionIDs() async throws -> [String] {
+        let search = try await tetherctl(["audit", "search", "--type", "session.start", "--format", "json"]).stdout
+        let pattern = try Regex(#""session_id" *: *"([^"]+)""#)
+        return search.matches(of: pattern).compactMap { $0.output[1].substring.map(String.init) }
+    }
+
     func ssh(_ arguments: [String]) async throws -> CommandResult {
         try await ProcessSupport.run("/usr/bin/ssh", arguments, in: directory, environment: ["TETHER_HOME": home])
     }

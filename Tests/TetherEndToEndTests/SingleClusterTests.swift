@@ -112,4 +112,53 @@ import TetherTestSupport
         })
         #expect(try await cluster.tetherctl(["audit", "verify"]).status == 0)
     }
+
+    @Test func interactiveTerminalSessionIsRecordedAndPlaysBack() async throws {
+        let cluster = try await ClusterFixture()
+        defer { cluster.stop() }
+        #expect(try await cluster.loginAlice().status == 0)
+        #expect(try await eventually { try await cluster.tether(["ls"]).stdout.contains("robot-1") })
+
+        // `script` gives tether a real terminal, so it asks the node for a PTY and a shell.
+        let command = "\(ClusterFixture.binary("tether")) ssh \(cluster.login)@robot-1"
+        let typed = "echo typed-$((6*7))\nexit 4\n"
+        let session = try await ProcessSupport.run(
+            "/usr/bin/script", ["-q", "-e", "-c", command, "/dev/null"], in: cluster.directory, stdin: typed,
+            environment: ["TETHER_HOME": cluster.home, "TERM": "xterm"]
+        )
+        #expect(session.stdout.contains("typed-42"), "\(session.stdout) \(session.stderr)")
+        #expect(session.status == 4, "\(session.stderr)")
+
+        var sessionID: String?
+        #expect(try await eventually {
+            sessionID = try await cluster.sessionIDs().last
+            return sessionID != nil
+        })
+        let playback = try await cluster.tether(["play", try #require(sessionID), "--speed", "0"])
+        #expect(playback.status == 0, "\(playback.stderr)")
+        #expect(playback.stdout.contains("typed-42"))
+    }
+
+    @Test func sessionEventsSurviveAnAuthOutage() async throws {
+        let cluster = try await ClusterFixture()
+        defer { cluster.stop() }
+        #expect(try await cluster.login(as: "ops").status == 0)
+        #expect(try await eventually { try await cluster.tether(["ls"], as: "ops").stdout.contains("site-server") })
+
+        // A session on the direct node, running while auth (and its proxy) go away.
+        let session = try cluster.startTether(["ssh", "\(cluster.login)@site-server", "sleep 30"], as: "ops")
+        defer { session.terminate() }
+        #expect(try await eventually { try await !cluster.sessionIDs().isEmpty })
+        let sessionID = try #require(try await cluster.sessionIDs().first)
+
+        cluster.kill("auth-proxy")
+        _ = await session.exitCode()  // the session ends with the proxy; the node records its end while auth is down
+        try cluster.startAuthAndProxy()
+
+        #expect(try await eventually(timeout: .seconds(60)) {
+            let ends = try await cluster.tetherctl(["audit", "search", "--type", "session.end", "--format", "json"]).stdout
+            return ends.contains(sessionID)
+        })
+        #expect(try await cluster.tetherctl(["audit", "verify"]).status == 0)
+    }
 }

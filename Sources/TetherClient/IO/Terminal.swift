@@ -42,8 +42,9 @@ public enum Terminal {
         guard tcgetattr(descriptor, &saved) == 0 else { return try await body() }
         var raw = saved
         cfmakeraw(&raw)
-        tcsetattr(descriptor, TCSAFLUSH, &raw)
-        defer { tcsetattr(descriptor, TCSAFLUSH, &saved) }
+        // TCSANOW, not TCSAFLUSH: keys typed ahead must reach the session.
+        tcsetattr(descriptor, TCSANOW, &raw)
+        defer { tcsetattr(descriptor, TCSADRAIN, &saved) }
         return try await body()
     }
 

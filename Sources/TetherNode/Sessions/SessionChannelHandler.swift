@@ -30,6 +30,10 @@ final class SessionChannelHandler: ChannelInboundHandler {
     private var environment: [String: String] = [:]
     private var terminal: SessionLaunch.Terminal?
     private var running: Running?
+    /// What the client sent before the process started (typed-ahead keys,
+    /// piped input), handed to the process once it runs.
+    private var earlyInput: [ByteBuffer] = []
+    private var earlyEndOfInput = false
     private var recorder: SessionRecorder?
     private var exit: ProcessExit?
     private var openOutputs: Set<ProcessOutput> = []
@@ -54,7 +58,8 @@ final class SessionChannelHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let message = unwrapInboundIn(data)
-        guard case .channel = message.type, case .byteBuffer(let bytes) = message.data, running != nil else { return }
+        guard case .channel = message.type, case .byteBuffer(let bytes) = message.data else { return }
+        guard running != nil else { return earlyInput.append(bytes) }
         if let input = running?.input {
             input.writeAndFlush(bytes, promise: nil)
         } else {
@@ -114,7 +119,11 @@ final class SessionChannelHandler: ChannelInboundHandler {
 
     private func endInput() {
         // A terminal has no end of input of its own; the shell exits on its own terms.
-        guard terminal == nil, running != nil else { return }
+        guard terminal == nil else { return }
+        guard running != nil else {
+            earlyEndOfInput = true
+            return
+        }
         if let input = running?.input {
             input.close(mode: .output, promise: nil)
         } else {
@@ -153,7 +162,8 @@ final class SessionChannelHandler: ChannelInboundHandler {
         let recorder = auditor.recorder(for: subject)
         try? recorder.record(.start(login: admission.login, node: auditor.nodeName, term: terminal?.term ?? "", size: launch.recordingSize))
         self.recorder = recorder
-        running = Running(pid: process.pid, terminal: process.terminal)
+        running = Running(pid: process.pid, terminal: process.terminal, pendingInput: earlyInput, pendingEndOfInput: earlyEndOfInput)
+        earlyInput = []
         attachPipes(of: process, on: context.eventLoop)
         let session = NIOLoopBound(self, eventLoop: context.eventLoop)
         ProcessReaper.watch(process.pid, on: context.eventLoop) { exit in session.value.processExited(exit) }
