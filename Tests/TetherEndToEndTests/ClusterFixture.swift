@@ -29,10 +29,10 @@ final class ClusterFixture {
         proxyPort = try ProcessSupport.freePort()
         nodePort = try ProcessSupport.freePort()
         try await bootstrap()
-        try startAuthAndProxy()
+        try await startAuthAndProxy()
         try await startNode("robot-1", labels: "{customer: acme, lifecycle: active}", reach: "proxy_server: 127.0.0.1:\(proxyPort)")
         try await startNode("site-server", labels: "{customer: globex}", reach: "auth_server: 127.0.0.1:\(authPort)\n  listen: 127.0.0.1:\(nodePort)")
-        try ProcessSupport.waitUntilAccepting(port: nodePort, within: 30)
+        try await ProcessSupport.waitUntilAccepting(port: nodePort, within: 30)
     }
 
     deinit { stop() }
@@ -88,10 +88,10 @@ final class ClusterFixture {
 
     // MARK: processes
 
-    func startAuthAndProxy() throws {
+    func startAuthAndProxy() async throws {
         try start("auth-proxy", config: "auth.yaml")
-        try ProcessSupport.waitUntilAccepting(port: authPort, within: 30)
-        try ProcessSupport.waitUntilAccepting(port: proxyPort, within: 30)
+        try await ProcessSupport.waitUntilAccepting(port: authPort, within: 30)
+        try await ProcessSupport.waitUntilAccepting(port: proxyPort, within: 30)
     }
 
     func kill(_ name: String) {

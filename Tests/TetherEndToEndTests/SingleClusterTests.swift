@@ -95,7 +95,7 @@ import TetherTestSupport
         #expect(try await eventually { try await cluster.tether(["ssh", "\(cluster.login)@robot-1", "true"]).status == 0 })
 
         cluster.kill("auth-proxy")
-        try cluster.startAuthAndProxy()
+        try await cluster.startAuthAndProxy()
         // No action on the node: it notices and dials back by itself.
         #expect(try await eventually(timeout: .seconds(10)) { try await cluster.tether(["ssh", "\(cluster.login)@robot-1", "true"]).status == 0 })
     }
@@ -153,7 +153,7 @@ import TetherTestSupport
 
         cluster.kill("auth-proxy")
         _ = await session.exitCode()  // the session ends with the proxy; the node records its end while auth is down
-        try cluster.startAuthAndProxy()
+        try await cluster.startAuthAndProxy()
 
         #expect(try await eventually(timeout: .seconds(60)) {
             let ends = try await cluster.tetherctl(["audit", "search", "--type", "session.end", "--format", "json"]).stdout

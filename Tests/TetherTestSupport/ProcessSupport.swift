@@ -87,7 +87,17 @@ public enum ProcessSupport {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if canConnect(port: port) { return }
-            usleep(20_000)
+            usleep(20_000)  // poll interval
+        }
+        throw SupportError("nothing accepted connections on 127.0.0.1:\(port) within \(seconds)s")
+    }
+
+    /// The same, sleeping between polls without holding a concurrency thread.
+    public static func waitUntilAccepting(port: UInt16, within seconds: TimeInterval) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if canConnect(port: port) { return }
+            try await Task.sleep(for: .milliseconds(20))  // poll interval
         }
         throw SupportError("nothing accepted connections on 127.0.0.1:\(port) within \(seconds)s")
     }
