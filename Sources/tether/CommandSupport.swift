@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TetherCLIKit
 import TetherClient
 import TetherCore
 
@@ -14,18 +15,12 @@ func reportingFailures<Result>(_ body: () async throws -> Result) async throws -
     do {
         return try await body()
     } catch let error as TetherError {
-        printError(error.message)
-        throw ExitCode.failure
+        throw CommandFailure.report(error.message)
     } catch let error as ExitCode {
         throw error
     } catch let error as CancellationError {
         throw error
     } catch {
-        printError("\(error)")
-        throw ExitCode.failure
+        throw CommandFailure.report("\(error)")
     }
-}
-
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOPosix
 import ServiceLifecycle
+import TetherCLIKit
 import TetherConfig
 import TetherCore
 
@@ -28,7 +29,7 @@ struct Start: AsyncParsableCommand {
         do {
             configuration = try TetherdConfiguration.load(path: config)
         } catch {
-            throw ValidationError(error.message)
+            throw CommandFailure.report(error.message)
         }
         let level = Logger.Level(rawValue: configuration.logLevel.rawValue) ?? .info
         LoggingSystem.bootstrap { label in
@@ -49,8 +50,7 @@ struct Start: AsyncParsableCommand {
             )
             try await group.run()
         } catch let error as TetherError {
-            logger.critical("\(error.message)")
-            throw ExitCode.failure
+            throw CommandFailure.report(error.message)
         }
     }
 }

@@ -18,7 +18,7 @@ import TetherPolicy
         let info = ClusterInfo(cluster: "acme", tlsCA: "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n", tlsCAPin: "sha256:00",
                                sshUserCA: ca.publicKey.authorizedKeyLine() + "\n", sshHostCA: ca.publicKey.authorizedKeyLine(), proxyPublicAddress: nil)
         let identity = NodeIdentity(
-            record: NodeIdentityRecord(hostID: "7d1c", nodeName: "robot-17", cluster: "acme", clusterInfo: info, tokenLabels: ["site": "dallas"]),
+            record: NodeIdentityRecord(hostID: "7d1c", nodeName: "robot-17", clusterInfo: info, tokenLabels: ["site": "dallas"]),
             sshHostKey: .generate(.ed25519), sshHostCertificate: "ssh-ed25519-cert-v01@openssh.com AAAA", tlsPrivateKeyPEM: "KEY", tlsCertificatePEM: "CERT"
         )
         try identity.save(to: files)

@@ -8,21 +8,20 @@ import TetherTransport
 public struct NodeIdentityRecord: Codable, Sendable, Equatable {
     public var hostID: String
     public var nodeName: String
-    public var cluster: String
     public var clusterInfo: ClusterInfo
     /// Labels the join token carried; the node's own labels win over them.
     public var tokenLabels: Labels
 
-    public init(hostID: String, nodeName: String, cluster: String, clusterInfo: ClusterInfo, tokenLabels: Labels) {
+    public init(hostID: String, nodeName: String, clusterInfo: ClusterInfo, tokenLabels: Labels) {
         self.hostID = hostID
         self.nodeName = nodeName
-        self.cluster = cluster
         self.clusterInfo = clusterInfo
         self.tokenLabels = tokenLabels
     }
 
+    public var cluster: String { clusterInfo.cluster }
+
     enum CodingKeys: String, CodingKey {
-        case cluster
         case hostID = "host_id"
         case nodeName = "node_name"
         case clusterInfo = "cluster_info"

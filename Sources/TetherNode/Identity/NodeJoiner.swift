@@ -49,7 +49,7 @@ public enum NodeJoiner {
         }
         let identity = NodeIdentity(
             record: NodeIdentityRecord(
-                hostID: response.hostID, nodeName: configuration.name, cluster: response.clusterInfo.cluster,
+                hostID: response.hostID, nodeName: configuration.name,
                 clusterInfo: response.clusterInfo, tokenLabels: response.tokenLabels
             ),
             sshHostKey: sshKey,

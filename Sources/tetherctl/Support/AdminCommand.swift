@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import TetherCLIKit
 import TetherCore
 
 /// A tetherctl command: its failures become one sentence on stderr and exit status 1.
@@ -12,8 +12,7 @@ extension AdminCommand {
         do {
             try execute()
         } catch {
-            FileHandle.standardError.write(Data((error.message + "\n").utf8))
-            throw ExitCode.failure
+            throw CommandFailure.report(error.message)
         }
     }
 }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import TetherAuth
+import TetherConfig
 import TetherCore
-import Yams
 
 /// Where the cluster's state is: the tetherd configuration file, or a data
 /// directory and cluster name given directly.
@@ -32,27 +32,14 @@ struct ClusterOptions: ParsableArguments {
         return (cluster, dataDirectory)
     }
 
-    /// Reads `cluster` and `data_dir`; a relative data_dir is taken from
-    /// the current directory, as tetherd does.
+    /// Reads `cluster` and `data_dir` from the tetherd configuration, with a
+    /// relative data_dir resolved exactly as tetherd resolves it.
     private static func read(_ path: String) throws(TetherError) -> (cluster: String, dataDirectory: String) {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw TetherError(.notFound, "cannot read the configuration file \(path); check the path.")
+        let configuration = try TetherdConfiguration.load(path: path)
+        guard let cluster = configuration.cluster else {
+            throw TetherError(.invalidArgument, "\(path): field cluster is missing; tetherctl runs on an auth host, whose configuration names the cluster.")
         }
-        let document: Any?
-        do {
-            document = try Yams.load(yaml: text)
-        } catch {
-            throw TetherError(.invalidArgument, "\(path) is not valid YAML: \(error).")
-        }
-        guard let fields = document as? [String: Any] else {
-            throw TetherError(.invalidArgument, "\(path) must be a YAML mapping with cluster and data_dir.")
-        }
-        guard let cluster = fields["cluster"] as? String, !cluster.isEmpty else {
-            throw TetherError(.invalidArgument, "\(path): field cluster is missing; name the cluster, e.g. cluster: acme-dallas.")
-        }
-        guard let dataDirectory = fields["data_dir"] as? String, !dataDirectory.isEmpty else {
-            throw TetherError(.invalidArgument, "\(path): field data_dir is missing; give the directory tetherd keeps its state in.")
-        }
-        return (cluster, URL(fileURLWithPath: dataDirectory).standardizedFileURL.path)
+        let workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        return (cluster, configuration.dataDirectory(relativeTo: workingDirectory).path)
     }
 }
