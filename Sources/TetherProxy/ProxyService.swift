@@ -19,10 +19,9 @@ public struct ProxyService: Service {
     private let directorySource: any NodeDirectorySource
     private let group: any EventLoopGroup
     private let logger: Logger
-    private let onRouted: @Sendable (RoutedSession) -> Void
     private let onListening: @Sendable (SocketAddress) -> Void
 
-    /// `onTunnelChange(hostID, online)` and `onRouted` report to the
+    /// `onTunnelChange(hostID, online)` reports to the
     /// cluster's audit log; `onListening` tells the bound address (tests bind port 0).
     public init(
         configuration: ProxyConfiguration,
@@ -30,14 +29,12 @@ public struct ProxyService: Service {
         eventLoopGroup: any EventLoopGroup,
         logger: Logger,
         onTunnelChange: @escaping @Sendable (String, Bool) -> Void = { _, _ in },
-        onRouted: @escaping @Sendable (RoutedSession) -> Void = { _ in },
         onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.directorySource = directorySource
         self.group = eventLoopGroup
         self.logger = logger
-        self.onRouted = onRouted
         self.onListening = onListening
         self.registry = TunnelRegistry(keepalive: configuration.keepalive, onChange: onTunnelChange)
     }
@@ -55,7 +52,7 @@ public struct ProxyService: Service {
             clusterName: configuration.clusterName,
             registry: registry,
             api: api,
-            ssh: SSHConnectHandler.Routing(clusterName: configuration.clusterName, directory: directory, connector: connector, onRouted: onRouted),
+            ssh: SSHConnectHandler.Routing(clusterName: configuration.clusterName, directory: directory, connector: connector),
             logger: logger
         )
         let server = try await ServerBootstrap(group: group)

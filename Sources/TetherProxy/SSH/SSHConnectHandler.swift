@@ -20,8 +20,6 @@ final class SSHConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
         var clusterName: String
         var directory: NodeDirectory
         var connector: NodeConnector
-        /// Told of every routed session (who, where), for the proxy's log.
-        var onRouted: @Sendable (RoutedSession) -> Void
     }
 
     private let routing: Routing
@@ -55,9 +53,9 @@ final class SSHConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func route(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         // Bytes after the CONNECT (the client's SSH version line may follow
         // at once) wait in the HTTP decoder, which stops parsing after CONNECT.
-        let request: RoutedSession
+        let request: ConnectRequest
         do {
-            request = try routedSession(from: head, channel: context.channel)
+            request = try connectRequest(from: head, channel: context.channel)
         } catch {
             return refuse(error, context: context)
         }
@@ -77,12 +75,10 @@ final class SSHConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
             try stream.pipeline.syncOperations.addHandler(InboundHold())
         }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let onRouted = routing.onRouted
         opened.whenComplete { result in
             let (handler, context) = bound.value
             switch result {
             case .success(let stream):
-                onRouted(request)
                 handler.splice(context: context, with: stream)
             case .failure(let error):
                 handler.refuse(error, context: context)
@@ -90,7 +86,7 @@ final class SSHConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func routedSession(from head: HTTPRequestHead, channel: Channel) throws(TetherError) -> RoutedSession {
+    private func connectRequest(from head: HTTPRequestHead, channel: Channel) throws(TetherError) -> ConnectRequest {
         guard head.method == .CONNECT else {
             throw TetherError(.invalidArgument, "expected CONNECT NODE:0 on \(ALPN.ssh), got \(head.method).")
         }
@@ -108,10 +104,8 @@ final class SSHConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard let certificate = head.headers.first(name: SSHRouting.certificateHeader), !certificate.isEmpty else {
             throw TetherError(.invalidArgument, "the CONNECT request carries no \(SSHRouting.certificateHeader); run `tether login` again.")
         }
-        return RoutedSession(
-            user: identity.name,
+        return ConnectRequest(
             node: node,
-            login: head.headers.first(name: SSHRouting.loginHeader),
             certificate: certificate,
             clientAddress: channel.remoteAddress?.ipAddress ?? "unknown"
         )
@@ -162,11 +156,9 @@ final class SSHConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 }
 
-/// A session the proxy routed: who went where (no content).
-public struct RoutedSession: Sendable, Equatable {
-    public var user: String
-    public var node: String
-    public var login: String?
-    public var certificate: String
-    public var clientAddress: String
+/// A user's CONNECT request, checked: the node asked for and what the node is told.
+struct ConnectRequest {
+    var node: String
+    var certificate: String
+    var clientAddress: String
 }
