@@ -192,11 +192,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "tetherctl",
-            dependencies: ["TetherCLIKit", "TetherCore", "TetherConfig", "TetherPolicy", "TetherStorage", "TetherIdentity", "TetherAuth", argumentParser]
+            dependencies: ["TetherCLIKit", "TetherCore", "TetherConfig", "TetherPolicy", "TetherStorage", "TetherIdentity", "TetherAuth", argumentParser] + nio
         ),
         .executableTarget(
             name: "tether-bench",
-            dependencies: ["TetherCore", "TetherStorage", "TetherIdentity"],
+            dependencies: nio + [
+                "TetherCore", "TetherStorage", "TetherIdentity", "TetherAPI", "TetherTransport", "TetherTunnel", "TetherAuth",
+                logging, .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "bench/Sources/tether-bench"
         ),
 
@@ -253,6 +256,10 @@ let package = Package(
         // Real processes: tetherd, tether, tetherctl, stock ssh, on 127.0.0.1.
         .testTarget(name: "TetherEndToEndTests", dependencies: ["TetherCore", "TetherTestSupport"]),
         .testTarget(name: "TetherCLITests", dependencies: ["TetherCore"]),
+        .testTarget(
+            name: "TetherTopologyTests",
+            dependencies: ["TetherCore", "TetherTestSupport", .product(name: "Yams", package: "Yams")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

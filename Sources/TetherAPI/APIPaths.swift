@@ -21,6 +21,10 @@ public enum APIPath {
     public static let renewHost = "/v1/renew/host"
     /// Roles and locks for nodes' own decisions (GET, host certificate).
     public static let accessPolicy = "/v1/access-policy"
+    /// A leaf asks to trust this (root) cluster (POST, token in the body).
+    public static let trustedClusters = "/v1/trusted-clusters"
+    /// This cluster and its leaves, online or not (GET, user certificate).
+    public static let clusters = "/v1/clusters"
 }
 
 /// How the proxy passes on who called it when it forwards an API request to

@@ -94,23 +94,46 @@ public struct UserClient: Sendable {
         try await RawPipe(dialer: try ProxyDialer(identity: identity, eventLoopGroup: eventLoopGroup)).run(target, io: io)
     }
 
-    /// `tether config`: refreshes known_hosts from the inventory and returns
-    /// the OpenSSH configuration that uses it.
+    /// `tether config`: refreshes known_hosts from the inventory of the
+    /// root and every online leaf, and returns the OpenSSH configuration
+    /// that uses it (`ssh LOGIN@NODE.CLUSTER` for each cluster).
     public func openSSHConfig(tetherPath: String) async throws(TetherError) -> String {
         let identity = try currentIdentity()
-        let cluster = identity.profile.cluster
-        let nodes = try await ClusterAPI(identity: identity, eventLoopGroup: eventLoopGroup).nodes(cluster: cluster)
-        try store.saveKnownHosts(OpenSSHConfig.knownHosts(nodes, cluster: cluster))
-        return OpenSSHConfig.render(cluster: cluster, tetherPath: tetherPath, store: store)
+        let api = ClusterAPI(identity: identity, eventLoopGroup: eventLoopGroup)
+        var knownHosts = ""
+        var sections: [String] = []
+        for cluster in try await api.clusters() {
+            guard cluster.online else {
+                sections.append("# Tether cluster \(cluster.name) is offline (last seen \(cluster.lastSeen ?? "never")); run tether config again once it is back.\n")
+                continue
+            }
+            do {
+                knownHosts += OpenSSHConfig.knownHosts(try await api.nodes(cluster: cluster.name), cluster: cluster.name)
+                sections.append(OpenSSHConfig.render(cluster: cluster.name, tetherPath: tetherPath, store: store))
+            } catch where error.code == .accessDenied {
+                sections.append("# Tether cluster \(cluster.name) grants you nothing: \(error.message)\n")
+            }
+        }
+        try store.saveKnownHosts(knownHosts)
+        return sections.joined(separator: "\n")
+    }
+
+    // MARK: Clusters
+
+    /// `tether clusters`: the cluster logged in to and its leaves.
+    public func clusters() async throws(TetherError) -> [ClusterSummary] {
+        try await ClusterAPI(identity: try currentIdentity(), eventLoopGroup: eventLoopGroup).clusters()
     }
 
     // MARK: Recordings
 
-    /// `tether play`: fetches a recorded session and writes its output.
-    public func play(sessionID: String, speed: Double, to output: SessionIO.Sink) async throws {
+    /// `tether play`: fetches a recorded session (of `cluster`, default the
+    /// profile's) and writes its output.
+    public func play(sessionID: String, cluster: String?, speed: Double, to output: SessionIO.Sink) async throws {
         let player = try SessionPlayer(speed: speed)
         let identity = try currentIdentity()
-        let playback = try await ClusterAPI(identity: identity, eventLoopGroup: eventLoopGroup).session(id: sessionID)
+        let playback = try await ClusterAPI(identity: identity, eventLoopGroup: eventLoopGroup)
+            .session(id: sessionID, cluster: cluster ?? identity.profile.cluster)
         try await player.play(playback, to: output)
     }
 }

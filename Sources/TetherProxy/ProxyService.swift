@@ -7,6 +7,7 @@ import NIOTLS
 import ServiceLifecycle
 import TetherAPI
 import TetherCore
+import TetherIdentity
 import TetherTransport
 import TetherTunnel
 
@@ -17,44 +18,68 @@ public struct ProxyService: Service {
     public let registry: TunnelRegistry
     private let configuration: ProxyConfiguration
     private let directorySource: any NodeDirectorySource
+    private let federation: any FederationAuthority
     private let group: any EventLoopGroup
     private let logger: Logger
+    private let onEvent: @Sendable (ProxyEvent) -> Void
     private let onListening: @Sendable (SocketAddress) -> Void
 
-    /// `onTunnelChange(hostID, online)` reports to the
-    /// cluster's audit log; `onListening` tells the bound address (tests bind port 0).
+    /// `onEvent` reports tunnels and leaf routing to the cluster's audit
+    /// log; `onListening` tells the bound address (tests bind port 0).
     public init(
         configuration: ProxyConfiguration,
         directorySource: any NodeDirectorySource,
+        federation: any FederationAuthority = NoFederation(),
         eventLoopGroup: any EventLoopGroup,
         logger: Logger,
-        onTunnelChange: @escaping @Sendable (String, Bool) -> Void = { _, _ in },
+        onEvent: @escaping @Sendable (ProxyEvent) -> Void = { _ in },
         onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.directorySource = directorySource
+        self.federation = federation
         self.group = eventLoopGroup
         self.logger = logger
+        self.onEvent = onEvent
         self.onListening = onListening
-        self.registry = TunnelRegistry(keepalive: configuration.keepalive, onChange: onTunnelChange)
+        self.registry = TunnelRegistry(keepalive: configuration.keepalive) { peerID, online in
+            onEvent(.tunnel(TunnelPeer(registryID: peerID), online: online))
+        }
     }
 
     public func run() async throws {
         let tls = try makeServerTLS()
         let directory = NodeDirectory(source: directorySource)
+        let leaves = LeafDirectory(source: federation, registry: registry)
         let connector = try NodeConnector(registry: registry, group: group, credentials: configuration.credentials)
-        let forwarder = try AuthForwarder(authAddress: configuration.authAddress, credentials: configuration.credentials, registry: registry, eventLoopGroup: group)
+        let forwarder = try AuthForwarder(
+            authAddress: configuration.authAddress, clusterName: configuration.clusterName, credentials: configuration.credentials,
+            registry: registry, leaves: leaves, eventLoopGroup: group)
         let api = HTTP1Channel(responder: { request, writer, channel in
             try await forwarder.respond(to: request, writer: writer, channel: channel)
         })
         let routes = ConnectionRoutes(
             tls: tls,
+            clientCertificates: ClientCertificateCheck(
+                ownCAs: try configuration.credentials.trustedCAPEMs.flatMap { pem throws(TetherError) in try PEMCoding.certificates(fromPEM: pem) },
+                leaves: leaves, clock: SystemWallClock()),
             clusterName: configuration.clusterName,
             registry: registry,
+            leaves: leaves,
             api: api,
-            ssh: SSHConnectHandler.Routing(clusterName: configuration.clusterName, directory: directory, connector: connector),
+            ssh: SSHConnectHandler.Routing(
+                clusterName: configuration.clusterName, directory: directory, connector: connector,
+                leaves: LeafRelay(leaves: leaves, registry: registry), onEvent: onEvent),
             logger: logger
         )
+        let links = RootLinks(
+            clusterName: configuration.clusterName, federation: federation, credentials: configuration.credentials,
+            keepalive: configuration.keepalive, poll: configuration.directoryRefresh, group: group,
+            makeRouter: { [configuration] root in
+                RootStreamRouter(root: root, clusterName: configuration.clusterName, federation: federation,
+                                 directory: directory, connector: connector, forwarder: forwarder)
+            },
+            logger: logger, onEvent: onEvent)
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1024)
@@ -69,7 +94,7 @@ public struct ProxyService: Service {
 
         let serving: Result<Void, any Error>
         do {
-            try await serve(server: server, directory: directory, api: api)
+            try await serve(server: server, directories: [directory.refresh, leaves.refresh], links: links, api: api)
             serving = .success(())
         } catch {
             serving = .failure(error)
@@ -81,13 +106,15 @@ public struct ProxyService: Service {
 
     private func serve(
         server: NIOAsyncChannel<EventLoopFuture<ProxyConnection>, Never>,
-        directory: NodeDirectory,
+        directories: [@Sendable () throws -> Void],
+        links: RootLinks,
         api: HTTP1Channel
     ) async throws {
         let logger = logger
         try await cancelWhenGracefulShutdown {
             try await withThrowingDiscardingTaskGroup { tasks in
-                tasks.addTask { await refreshDirectory(directory) }
+                tasks.addTask { await refresh(directories) }
+                tasks.addTask { await links.run() }
                 try await server.executeThenClose { connections in
                     for try await decision in connections {
                         tasks.addTask {
@@ -101,12 +128,15 @@ public struct ProxyService: Service {
         }
     }
 
-    private func refreshDirectory(_ directory: NodeDirectory) async {
+    /// Keeps the node and leaf directories fresh from the auth service.
+    private func refresh(_ directories: [@Sendable () throws -> Void]) async {
         while !Task.isCancelled {
-            do {
-                try directory.refresh()
-            } catch {
-                logger.warning("cannot refresh the node directory", metadata: ["error": "\(error)"])
+            for refresh in directories {
+                do {
+                    try refresh()
+                } catch {
+                    logger.warning("cannot refresh the proxy's directories", metadata: ["error": "\(error)"])
+                }
             }
             try? await Task.sleep(for: configuration.directoryRefresh)
         }
@@ -129,8 +159,10 @@ public struct ProxyService: Service {
 /// Decides, per accepted connection, which handlers serve it.
 private struct ConnectionRoutes: Sendable {
     let tls: NIOSSLContext
+    let clientCertificates: ClientCertificateCheck
     let clusterName: String
     let registry: TunnelRegistry
+    let leaves: LeafDirectory
     let api: HTTP1Channel
     let ssh: SSHConnectHandler.Routing
     let logger: Logger
@@ -146,7 +178,10 @@ private struct ConnectionRoutes: Sendable {
                 let negotiation = NIOTypedApplicationProtocolNegotiationHandler<ProxyConnection> { result, channel in
                     self.route(result, channel: channel)
                 }
-                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                let check = clientCertificates
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls) { chain, promise in
+                    check.verify(chain, completing: promise)
+                })
                 try channel.pipeline.syncOperations.addHandler(negotiation)
                 decided.completeWith(negotiation.protocolNegotiationResult)
             }
@@ -178,14 +213,24 @@ private struct ConnectionRoutes: Sendable {
         }
     }
 
-    /// Only a node of this cluster, proven by its host certificate, may hold a tunnel.
+    /// Only a node of this cluster, or the proxy of a leaf that trusts it,
+    /// may hold a tunnel; certificates were already checked against the CA
+    /// of the cluster they claim.
     private func adoptTunnel(_ channel: Channel) throws {
-        guard let identity = try PeerIdentity.of(channel),
-              identity.kind == .host, identity.cluster == clusterName, identity.roles.contains(ForwardedIdentity.nodeRole)
-        else {
-            logger.warning("refused a tunnel without a node certificate of this cluster", metadata: ["peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])
-            throw TetherError(.accessDenied, "a tunnel needs a node certificate of cluster \(clusterName).")
+        guard let identity = try PeerIdentity.of(channel), identity.kind == .host else {
+            try refuseTunnel(channel, "a tunnel needs a node certificate of cluster \(clusterName) or a proxy certificate of one of its leaves.")
         }
-        try registry.adopt(channel: channel, peerID: identity.name)
+        if identity.cluster == clusterName, identity.roles.contains(ForwardedIdentity.nodeRole) {
+            try registry.adopt(channel: channel, peerID: TunnelPeer.node(hostID: identity.name).registryID)
+        } else if identity.cluster != clusterName, identity.roles.contains(ForwardedIdentity.proxyRole), leaves.leaf(named: identity.cluster) != nil {
+            try registry.adopt(channel: channel, peerID: TunnelPeer.leaf(cluster: identity.cluster).registryID)
+        } else {
+            try refuseTunnel(channel, "\(identity) may not hold a tunnel to cluster \(clusterName).")
+        }
+    }
+
+    private func refuseTunnel(_ channel: Channel, _ reason: String) throws -> Never {
+        logger.warning("refused a tunnel", metadata: ["reason": "\(reason)", "peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])
+        throw TetherError(.accessDenied, reason)
     }
 }

@@ -8,7 +8,7 @@ struct TetherCommand: AsyncParsableCommand {
         abstract: "Identity-based SSH access to nodes behind NAT, through a Tether proxy.",
         discussion: "The profile (keys, certificates, known CAs) lives in ~/.tether, or in $TETHER_HOME when set.",
         subcommands: [
-            LoginCommand.self, StatusCommand.self, LogoutCommand.self, ListCommand.self,
+            LoginCommand.self, StatusCommand.self, LogoutCommand.self, ClustersCommand.self, ListCommand.self,
             SSHCommand.self, ConfigCommand.self, ProxyCommand.self, PlayCommand.self,
         ]
     )

@@ -2,7 +2,8 @@ import ArgumentParser
 
 /// `tetherctl`: administration on an auth host, acting directly on the
 /// auth service's data directory (safe while `tetherd` runs on it).
-struct Tetherctl: ParsableCommand {
+@main
+struct Tetherctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tetherctl",
         abstract: "Administer a Tether cluster: users, roles, tokens, trusted clusters, locks and the audit log.",

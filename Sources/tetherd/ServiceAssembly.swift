@@ -8,6 +8,7 @@ import TetherConfig
 import TetherCore
 import TetherIdentity
 import TetherNode
+import TetherPolicy
 import TetherProxy
 import TetherTunnel
 
@@ -57,27 +58,26 @@ struct ServiceAssembly {
         var addresses = [listen.host]
         if let publicAddr = section.publicAddr { addresses.append(try HostPort(parsing: publicAddr).host) }
         let identity = try auth.issueServiceIdentity(role: ForwardedIdentity.proxyRole, name: "proxy", addresses: addresses)
-        let audit = auth.core.audit
+        let core = auth.core
         let logger = Logger(label: "tether.proxy")
         return ProxyService(
             configuration: ProxyConfiguration(
-                clusterName: auth.core.cluster,
+                clusterName: core.cluster,
                 listenHost: listen.host,
                 listenPort: listen.port,
                 credentials: identity.credentials,
                 authAddress: auth.configuration.listen,
                 keepalive: KeepalivePolicy(interval: .seconds(section.keepaliveInterval.seconds))
             ),
-            directorySource: AuthNodeDirectory(resources: auth.core.resources),
+            directorySource: AuthNodeDirectory(resources: core.resources),
+            federation: AuthFederation(core: core),
             eventLoopGroup: eventLoopGroup,
             logger: logger,
-            onTunnelChange: { hostID, online in
+            onEvent: { event in
                 do {
-                    try audit.record(online ? "tunnel.connect" : "tunnel.disconnect") { event in
-                        event.fields["host_id"] = .string(hostID)
-                    }
+                    try ProxyAudit(core: core).record(event)
                 } catch {
-                    logger.error("cannot record a tunnel event", metadata: ["error": "\(error)"])
+                    logger.error("cannot record a proxy event", metadata: ["error": "\(error)"])
                 }
             }
         )
@@ -115,6 +115,60 @@ struct AuthNodeDirectory: NodeDirectorySource {
         try resources.nodes().compactMap { node in
             guard let hostID = node.spec.hostID else { return nil }
             return NodeRoute(name: node.name, hostID: hostID, labels: node.metadata.labels, tunnel: node.spec.tunnel, address: node.spec.addr)
+        }
+    }
+}
+
+/// The proxy's view of trusted clusters, read from (and certificates
+/// translated by) the auth service in the same process.
+struct AuthFederation: FederationAuthority {
+    let core: AuthCore
+
+    func leafClusters() throws -> [LeafCluster] {
+        try core.leaves.leaves().map { leaf in
+            LeafCluster(name: leaf.name, tlsCAPEMs: try core.leaves.tlsCAPEMs(of: leaf.name), lastSeen: leaf.spec.lastSeen)
+        }
+    }
+
+    func trustedRoots() throws -> [TrustedRoot] {
+        try core.trusts.list().map { trust in
+            TrustedRoot(name: trust.name, proxyAddress: trust.spec.proxyAddr, enabled: trust.spec.enabled,
+                        tlsCAPEMs: try core.trusts.rootTLSCAPEMs(trust.name))
+        }
+    }
+
+    func translateSSHCertificate(_ line: String, from root: String, clientAddress: String?) throws -> String {
+        try core.translator.translateSSH(line, from: root, clientAddress: clientAddress)
+    }
+
+    func translateTLSCertificate(_ der: [UInt8], from root: String, clientAddress: String?) async throws -> [UInt8] {
+        try await core.translator.translateTLS(der, from: root, clientAddress: clientAddress)
+    }
+}
+
+/// Writes what the proxy reports to the cluster's audit log.
+struct ProxyAudit {
+    let core: AuthCore
+
+    func record(_ event: ProxyEvent) throws(TetherError) {
+        switch event {
+        case .tunnel(.node(let hostID), let online):
+            try core.audit.record(online ? "tunnel.connect" : "tunnel.disconnect") { $0.fields["host_id"] = .string(hostID) }
+        case .tunnel(.leaf(let cluster), let online):
+            try core.leaves.markSeen(cluster)
+            try core.audit.record(online ? "tunnel.connect" : "tunnel.disconnect") { $0.fields["leaf_cluster"] = .string(cluster) }
+        case .rootLink(let cluster, let online, let reason):
+            try core.audit.record(online ? "tunnel.connect" : "tunnel.disconnect") { event in
+                event.fields["root_cluster"] = .string(cluster)
+                if let reason { event.fields["reason"] = .string(reason) }
+            }
+        case .routedToLeaf(let user, let cluster, let node, let clientAddress):
+            try core.audit.record("proxy.route") { event in
+                event.user = user
+                event.node = node
+                event.remoteAddr = clientAddress
+                event.fields["target_cluster"] = .string(cluster)
+            }
         }
     }
 }

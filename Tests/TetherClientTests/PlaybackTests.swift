@@ -20,7 +20,7 @@ import Testing
             let written = NIOLockedValueBox<[UInt8]>([])
             let started = ContinuousClock.now
 
-            try await fixture.client.play(sessionID: "s-1", speed: 0) { bytes in written.withLockedValue { $0 += bytes } }
+            try await fixture.client.play(sessionID: "s-1", cluster: nil, speed: 0) { bytes in written.withLockedValue { $0 += bytes } }
 
             #expect(String(decoding: written.withLockedValue { $0 }, as: UTF8.self) == "$ uname\r\nLinux\r\n")
             #expect(ContinuousClock.now - started < .seconds(30))
@@ -31,7 +31,7 @@ import Testing
         try await ClientFixture.with { fixture in
             try await fixture.logIn()
             let error = await #expect(throws: TetherError.self) {
-                try await fixture.client.play(sessionID: "nope", speed: 0) { _ in }
+                try await fixture.client.play(sessionID: "nope", cluster: nil, speed: 0) { _ in }
             }
             #expect(error?.code == .notFound)
         }

@@ -3,13 +3,40 @@ import Glibc
 import TetherTestSupport
 
 /// A whole cluster as real processes on 127.0.0.1: `tetherd` running auth and
-/// proxy, a tunnel node (`robot-1`, never listens) and a direct node
-/// (`site-server`), bootstrapped with `tetherctl` the way an operator would.
-/// Its user alice logs in with `tether` under her own TETHER_HOME.
+/// proxy plus nodes (by default a tunnel node `robot-1`, which never listens,
+/// and a direct node `site-server`), bootstrapped with `tetherctl` the way an
+/// operator would. Its users log in with `tether` under their own TETHER_HOME.
 final class ClusterFixture {
-    static let cluster = "e2e"
     static let password = "correct horse battery staple"
 
+    /// A node to start: a tunnel node unless `direct` (which listens on `nodePort`).
+    struct Node {
+        var name: String
+        var labels: String
+        var direct = false
+    }
+
+    static let defaultRoles = """
+        kind: role
+        version: v1
+        metadata: {name: acme-only}
+        spec:
+          allow:
+            logins: ["{{internal.logins}}"]
+            node_labels: {customer: acme}
+          options:
+            max_session_ttl: 1h
+        ---
+        kind: role
+        version: v1
+        metadata: {name: all-nodes}
+        spec:
+          allow:
+            logins: ["{{internal.logins}}"]
+            node_labels: {"*": "*"}
+        """
+
+    let cluster: String
     let directory: TemporaryDirectory
     let authPort: UInt16
     let proxyPort: UInt16
@@ -19,20 +46,30 @@ final class ClusterFixture {
 
     /// The login every node admits in these tests: the user running them.
     var login: String { ProcessSupport.currentUserName }
-    /// alice's role reaches acme's nodes only; ops reaches every node.
+    /// By default alice's role reaches acme's nodes only; ops reaches every node.
     var home: String { home(of: "alice") }
     func home(of user: String) -> String { directory.path("\(user)-home") }
 
-    init() async throws {
+    init(
+        cluster: String = "e2e",
+        roles: String = ClusterFixture.defaultRoles,
+        users: [(name: String, role: String)] = [("alice", "acme-only"), ("ops", "all-nodes")],
+        nodes: [Node] = [Node(name: "robot-1", labels: "{customer: acme, lifecycle: active}"), Node(name: "site-server", labels: "{customer: globex}", direct: true)]
+    ) async throws {
+        self.cluster = cluster
         directory = try TemporaryDirectory()
         authPort = try ProcessSupport.freePort()
         proxyPort = try ProcessSupport.freePort()
         nodePort = try ProcessSupport.freePort()
-        try await bootstrap()
+        try await bootstrap(roles: roles, users: users)
         try await startAuthAndProxy()
-        try await startNode("robot-1", labels: "{customer: acme, lifecycle: active}", reach: "proxy_server: 127.0.0.1:\(proxyPort)")
-        try await startNode("site-server", labels: "{customer: globex}", reach: "auth_server: 127.0.0.1:\(authPort)\n  listen: 127.0.0.1:\(nodePort)")
-        try await ProcessSupport.waitUntilAccepting(port: nodePort, within: 30)
+        for node in nodes {
+            let reach = node.direct ? "auth_server: 127.0.0.1:\(authPort)\n  listen: 127.0.0.1:\(nodePort)" : "proxy_server: 127.0.0.1:\(proxyPort)"
+            try await startNode(node.name, labels: node.labels, reach: reach)
+        }
+        if nodes.contains(where: \.direct) {
+            try await ProcessSupport.waitUntilAccepting(port: nodePort, within: 30)
+        }
     }
 
     deinit { stop() }
@@ -107,36 +144,19 @@ final class ClusterFixture {
 
     func log(of name: String) -> String { (try? directory.read("\(name).log")) ?? "" }
 
-    private func bootstrap() async throws {
+    private func bootstrap(roles: String, users: [(name: String, role: String)]) async throws {
         _ = try directory.write("""
-            cluster: \(Self.cluster)
+            cluster: \(cluster)
             data_dir: \(directory.path("auth"))
             auth:
               listen: 127.0.0.1:\(authPort)
             proxy:
               listen: 127.0.0.1:\(proxyPort)
+              keepalive_interval: 1s
             """, to: "auth.yaml")
-        _ = try directory.write("""
-            kind: role
-            version: v1
-            metadata: {name: acme-only}
-            spec:
-              allow:
-                logins: ["{{internal.logins}}"]
-                node_labels: {customer: acme}
-              options:
-                max_session_ttl: 1h
-            ---
-            kind: role
-            version: v1
-            metadata: {name: all-nodes}
-            spec:
-              allow:
-                logins: ["{{internal.logins}}"]
-                node_labels: {"*": "*"}
-            """, to: "roles.yaml")
+        _ = try directory.write(roles, to: "roles.yaml")
         try expectSuccess(try await tetherctl(["create", directory.path("roles.yaml")]), "create roles")
-        for (user, role) in [("alice", "acme-only"), ("ops", "all-nodes")] {
+        for (user, role) in users {
             try expectSuccess(try await tetherctl(["users", "add", user, "--roles", role, "--logins", login]), "users add")
             try expectSuccess(try await tetherctl(["users", "set-password", user, "--password-stdin"], stdin: Self.password + "\n"), "set-password")
         }
@@ -165,7 +185,7 @@ final class ClusterFixture {
         try start(name, config: "\(name).yaml")
     }
 
-    private func expectSuccess(_ result: CommandResult, _ what: String) throws {
+    func expectSuccess(_ result: CommandResult, _ what: String) throws {
         guard result.status == 0 else { throw SupportError("\(what) failed (\(result.status)): \(result.stderr)") }
     }
 }

@@ -48,7 +48,7 @@ import TetherTestSupport
         let config = try await cluster.tether(["config"])
         #expect(config.status == 0, "\(config.stderr)")
         let path = try cluster.directory.write(config.stdout, to: "ssh_config")
-        let result = try await cluster.ssh(["-F", path, "-o", "BatchMode=yes", "\(cluster.login)@robot-1.\(ClusterFixture.cluster)", "echo", "stock"])
+        let result = try await cluster.ssh(["-F", path, "-o", "BatchMode=yes", "\(cluster.login)@robot-1.\(cluster.cluster)", "echo", "stock"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "stock\n")
     }
@@ -77,7 +77,7 @@ import TetherTestSupport
         let config = try cluster.directory.write(try await cluster.tether(["config"]).stdout, to: "ssh_config")
         let sneaky = try await cluster.ssh([
             "-F", config, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-            "\(cluster.login)@site-server.\(ClusterFixture.cluster)", "true",
+            "\(cluster.login)@site-server.\(cluster.cluster)", "true",
         ])
         #expect(sneaky.status != 0)
 

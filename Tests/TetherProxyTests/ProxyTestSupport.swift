@@ -41,13 +41,26 @@ struct StaticDirectory: NodeDirectorySource {
     func nodeRoutes() throws -> [NodeRoute] { routes }
 }
 
+/// A root cluster's leaves, fixed for the test; no trusted roots.
+struct StaticLeaves: FederationAuthority {
+    var leaves: [LeafCluster]
+    func leafClusters() throws -> [LeafCluster] { leaves }
+    func trustedRoots() throws -> [TrustedRoot] { [] }
+    func translateSSHCertificate(_ line: String, from root: String, clientAddress: String?) throws -> String {
+        try NoFederation().translateSSHCertificate(line, from: root, clientAddress: clientAddress)
+    }
+    func translateTLSCertificate(_ der: [UInt8], from root: String, clientAddress: String?) async throws -> [UInt8] {
+        try await NoFederation().translateTLSCertificate(der, from: root, clientAddress: clientAddress)
+    }
+}
+
 /// A proxy running in the test, on a free port.
 final class RunningProxy: Sendable {
     let service: ProxyService
     let port: Int
     private let task: Task<Void, any Error>
 
-    init(pki: TestPKI, routes: [NodeRoute], group: any EventLoopGroup) async throws {
+    init(pki: TestPKI, routes: [NodeRoute], leaves: [LeafCluster] = [], group: any EventLoopGroup) async throws {
         let configuration = ProxyConfiguration(
             clusterName: "test-cluster",
             listenHost: "127.0.0.1",
@@ -60,6 +73,7 @@ final class RunningProxy: Sendable {
         let service = ProxyService(
             configuration: configuration,
             directorySource: StaticDirectory(routes: routes),
+            federation: StaticLeaves(leaves: leaves),
             eventLoopGroup: group,
             logger: Logger(label: "test.proxy"),
             onListening: { address in bound.withLockedValue { $0 = address.port } }

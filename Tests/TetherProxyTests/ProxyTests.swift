@@ -16,6 +16,7 @@ import TetherTunnel
     let node = NodeRoute(name: "node-a", hostID: "host-1", labels: ["customer": "acme"], tunnel: true, address: nil)
 
     private func startTunnel(pki: TestPKI, proxyPort: Int, credentials: TLSCredentials) throws -> Task<Void, Never> {
+        // The agent trusts the proxy's CA, whoever issued its own certificate.
         let context = try NIOSSLContext(configuration: try TLSSettings.client(credentials: credentials, trustedCAPEMs: [pki.caPEM], applicationProtocols: [ALPN.tunnel]))
         let agent = TunnelAgent(
             configuration: TunnelAgentConfiguration(
@@ -99,5 +100,39 @@ import TetherTunnel
         // Give the agent time for several attempts; none may register.
         try await Task.sleep(for: .milliseconds(500))  // poll window for a negative check
         #expect(proxy.service.registry.connected.isEmpty)
+    }
+
+    @Test func onlyALeafsOwnProxyCertificateHoldsItsTunnelAndSessionsRouteThroughIt() async throws {
+        let root = try TestPKI(cluster: "test-cluster")
+        let acme = try TestPKI(cluster: "acme")
+        let proxy = try await RunningProxy(pki: root, routes: [], leaves: [LeafCluster(name: "acme", tlsCAPEMs: [acme.caPEM], lastSeen: nil)], group: group)
+        defer { proxy.stop() }
+
+        // Same name, other CA; and a leaf the root never accepted: both refused.
+        let impostor = try TestPKI(cluster: "acme")
+        let stranger = try TestPKI(cluster: "globex")
+        let refused = [
+            try startTunnel(pki: root, proxyPort: proxy.port, credentials: try impostor.host("proxy", roles: [ForwardedIdentity.proxyRole])),
+            try startTunnel(pki: root, proxyPort: proxy.port, credentials: try stranger.host("proxy", roles: [ForwardedIdentity.proxyRole])),
+            // acme's CA, but a node certificate rather than its proxy's.
+            try startTunnel(pki: root, proxyPort: proxy.port, credentials: try acme.host("proxy", roles: [ForwardedIdentity.nodeRole])),
+        ]
+        try await Task.sleep(for: .milliseconds(500))  // poll window for a negative check
+        #expect(proxy.service.registry.connected.isEmpty)
+        for tunnel in refused { tunnel.cancel() }
+
+        let leaf = try startTunnel(pki: root, proxyPort: proxy.port, credentials: try acme.host("proxy", roles: [ForwardedIdentity.proxyRole]))
+        defer { leaf.cancel() }
+        #expect(await eventually { proxy.service.registry.connected.count == 1 })
+
+        let alice = try await RawTLSClient(port: proxy.port, alpn: ALPN.ssh, credentials: try root.user("alice"), trusting: root.caPEM, group: group)
+        try await alice.send("CONNECT node-a:0 HTTP/1.1\r\nTether-Cluster: acme\r\nTether-Certificate: root-cert\r\n\r\nSSH-2.0-test\r\n")
+        #expect(await eventually { alice.text.hasSuffix("SSH-2.0-test\r\n") })
+        #expect(alice.text == "HTTP/1.1 200 Connection Established\r\n\r\nnode=node-a cert=root-cert;SSH-2.0-test\r\n")
+
+        let unknown = try await RawTLSClient(port: proxy.port, alpn: ALPN.ssh, credentials: try root.user("bob"), trusting: root.caPEM, group: group)
+        try await unknown.send("CONNECT node-a:0 HTTP/1.1\r\nTether-Cluster: globex\r\nTether-Certificate: c\r\n\r\n")
+        #expect(await eventually { unknown.text.contains("}") })
+        #expect(unknown.text.contains("cluster globex is not a leaf of this cluster"))
     }
 }

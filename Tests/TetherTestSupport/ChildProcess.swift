@@ -53,10 +53,26 @@ public final class ChildProcess: @unchecked Sendable {
         if let exitStatus { return exitStatus }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        let signal = status & 0x7F
-        let code = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+        let code = Self.exitCode(of: status)
         exitStatus = code
         return code
+    }
+
+    /// Whether the child is still running (reaps it if it has exited).
+    public var isRunning: Bool {
+        lock.withLock {
+            guard exitStatus == nil else { return false }
+            var status: Int32 = 0
+            guard waitpid(pid, &status, WNOHANG) == pid else { return true }
+            exitStatus = Self.exitCode(of: status)
+            return false
+        }
+    }
+
+    /// The shell's convention: the exit code, or 128 + the signal that ended it.
+    private static func exitCode(of status: Int32) -> Int32 {
+        let signal = status & 0x7F
+        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
     }
 
     /// Waits for the exit on a thread of its own, so a test awaiting a slow

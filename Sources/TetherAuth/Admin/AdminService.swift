@@ -11,9 +11,14 @@ public struct AdminService: Sendable {
     let log: any AuditLog
     let audit: AuditTrail
     let clock: any WallClock
+    let leaves: LeafRegistry
+    let trusts: TrustedRoots
 
     /// Kinds the auth service manages itself and administrators may not write.
     static let managedKinds: Set<ResourceKind> = [.certAuthority]
+    /// Kinds that come into being only through the trust handshake
+    /// (`TrustedRoots.establish` on the leaf, registration on the root).
+    static let handshakeKinds: Set<ResourceKind> = [.trustedCluster, .remoteCluster]
 
     /// Stores `items` (`replace` overwrites existing ones), auditing
     /// `<kind>.create` for each.
@@ -21,6 +26,9 @@ public struct AdminService: Sendable {
         for resource in items {
             guard !Self.managedKinds.contains(resource.kind) else {
                 throw TetherError(.invalidArgument, "\(resource.kind) resources are managed by the auth service and cannot be created.")
+            }
+            guard !Self.handshakeKinds.contains(resource.kind) else {
+                throw TetherError(.invalidArgument, "\(resource.kind) resources are made by the trust handshake: create a trusted_cluster with tetherctl create on the leaf.")
             }
             if case .user(let user) = resource {
                 for role in user.spec.roles where try resources.get(.role, role) == nil {
@@ -48,8 +56,13 @@ public struct AdminService: Sendable {
         guard !Self.managedKinds.contains(kind) else {
             throw TetherError(.invalidArgument, "\(kind) resources are managed by the auth service and cannot be removed.")
         }
-        try resources.delete(kind, name)
-        try audit.record(AuthEvent.resource(kind.rawValue, "delete")) { $0.fields["name"] = .string(name) }
+        switch kind {
+        case .trustedCluster: try trusts.remove(name)
+        case .remoteCluster: try leaves.remove(name)
+        default:
+            try resources.delete(kind, name)
+            try audit.record(AuthEvent.resource(kind.rawValue, "delete")) { $0.fields["name"] = .string(name) }
+        }
     }
 
     /// Locks a user or node out, for `ttl` or until the lock is removed.

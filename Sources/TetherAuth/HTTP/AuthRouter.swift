@@ -49,6 +49,15 @@ enum AuthRouter {
             let sessionID = try context.parameters.require("id")
             return try JSONBody.response(try await offload { try core.playback.playback(sessionID: sessionID, for: user, remoteAddress: caller.remoteAddress) })
         }
+        router.post(RouterPath(APIPath.trustedClusters)) { request, context in
+            let body = try await request.decode(as: TrustRequest.self, context: context)
+            let caller = try await callers.caller(of: request, context: context)
+            return try JSONBody.response(try await offload { try core.leaves.register(body, remoteAddress: caller.remoteAddress) })
+        }
+        router.get(RouterPath(APIPath.clusters)) { request, context in
+            _ = try await callers.user(of: request, context: context)
+            return try JSONBody.response(try await offload { try core.leaves.clusterSummaries() })
+        }
         router.get(RouterPath(APIPath.accessPolicy)) { request, context in
             _ = try await callers.host(of: request, context: context, roles: [ForwardedIdentity.nodeRole, ForwardedIdentity.proxyRole])
             return try JSONBody.response(try await offload { try core.admin.accessPolicy() })

@@ -25,6 +25,11 @@ public struct AuthCore: Sendable {
     public let presence: PresenceService
     public let ingestion: AuditIngestion
     public let playback: SessionPlaybackService
+    /// Root side of trusted clusters: the leaves that trust this cluster.
+    public let leaves: LeafRegistry
+    /// Leaf side: the roots this cluster trusts, and root users' certificates re-issued here.
+    public let trusts: TrustedRoots
+    public let translator: CertificateTranslator
 
     /// Opens (creating on first use) the state of `cluster` in `dataDirectory`.
     public init(
@@ -56,8 +61,15 @@ public struct AuthCore: Sendable {
         self.clock = clock
         self.proxyPublicAddress = proxyPublicAddress
         self.tokens = tokens
+        let foreign = ForeignAuthorities(resources: resources)
+        leaves = LeafRegistry(
+            cluster: cluster, authority: authority, resources: resources, tokens: tokens, foreign: foreign,
+            audit: audit, clock: clock, proxyPublicAddress: proxyPublicAddress)
+        trusts = TrustedRoots(cluster: cluster, authority: authority, resources: resources, foreign: foreign, audit: audit)
+        translator = CertificateTranslator(
+            cluster: cluster, authority: authority, resources: resources, foreign: foreign, audit: audit, clock: clock)
         users = UserAdmin(resources: resources, credentials: credentials, audit: audit)
-        admin = AdminService(resources: resources, log: store, audit: audit, clock: clock)
+        admin = AdminService(resources: resources, log: store, audit: audit, clock: clock, leaves: leaves, trusts: trusts)
         login = LoginService(
             authority: authority, resources: resources, credentials: credentials,
             throttle: LoginThrottle(policy: throttlePolicy, clock: clock), audit: audit, clock: clock,

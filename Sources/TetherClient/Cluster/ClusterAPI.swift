@@ -14,25 +14,29 @@ struct ClusterAPI {
     /// Nodes the user may see. `cluster` also travels as `Tether-Cluster`
     /// so a root proxy can answer for a leaf.
     func nodes(cluster: String) async throws(TetherError) -> [NodeSummary] {
+        try await get(APIPath.nodes, cluster: cluster)
+    }
+
+    /// The root cluster and its leaves, online or not.
+    func clusters() async throws(TetherError) -> [ClusterSummary] {
+        try await get(APIPath.clusters, cluster: nil)
+    }
+
+    func session(id: String, cluster: String) async throws(TetherError) -> SessionPlayback {
+        guard let escaped = id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])), !id.isEmpty else {
+            throw TetherError(.invalidArgument, "\"\(id)\" is not a session ID; copy it from the audit log.")
+        }
+        return try await get(APIPath.sessions + "/" + escaped, cluster: cluster)
+    }
+
+    /// GET through the proxy; a `cluster` other than the proxy's own is relayed to that leaf.
+    private func get<Response: Decodable>(_ path: String, cluster: String?) async throws(TetherError) -> Response {
         try await Self.withClient(
             address: identity.profile.proxyAddress,
             tls: TLSSettings.client(credentials: identity.tlsCredentials, trustedCAPEMs: [identity.profile.clusterInfo.tlsCA]),
             eventLoopGroup: eventLoopGroup
-        ) { (client: APIClient) async throws(TetherError) -> [NodeSummary] in
-            try await client.get(APIPath.nodes, headers: [SSHRouting.clusterHeader: cluster])
-        }
-    }
-
-    func session(id: String) async throws(TetherError) -> SessionPlayback {
-        guard let escaped = id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])), !id.isEmpty else {
-            throw TetherError(.invalidArgument, "\"\(id)\" is not a session ID; copy it from the audit log.")
-        }
-        return try await Self.withClient(
-            address: identity.profile.proxyAddress,
-            tls: TLSSettings.client(credentials: identity.tlsCredentials, trustedCAPEMs: [identity.profile.clusterInfo.tlsCA]),
-            eventLoopGroup: eventLoopGroup
-        ) { (client: APIClient) async throws(TetherError) -> SessionPlayback in
-            try await client.get(APIPath.sessions + "/" + escaped)
+        ) { (client: APIClient) async throws(TetherError) -> Response in
+            try await client.get(path, headers: cluster.map { [SSHRouting.clusterHeader: $0] } ?? [:])
         }
     }
 

@@ -33,6 +33,20 @@ public struct SSHCertificateVerifier: Sendable {
                  presentedKey: presentedKey, enforcedCriticalOptions: enforcedCriticalOptions)
     }
 
+    /// The checks for a user certificate of another (root) cluster that this
+    /// cluster re-issues rather than accepts: signature, trusted CA, user
+    /// type, validity and no critical option. Principals are not checked:
+    /// the logins come from this cluster's own roles.
+    public static func federatedUser(trustedCAs: Set<SSHPublicKey>, clock: any WallClock) -> SSHCertificateVerifier {
+        SSHCertificateVerifier(policies: [
+            SSHSignaturePolicy(),
+            SSHTrustedCAPolicy(trustedCAs: trustedCAs),
+            SSHCertificateTypePolicy(.user),
+            SSHValidityPolicy(clock: clock),
+            SSHCriticalOptionsPolicy(enforced: []),
+        ])
+    }
+
     /// The checks for a host known by `hostName`, as `user` does for users.
     public static func host(
         hostName: String,

@@ -59,14 +59,19 @@ public struct TLSCertificateAuthority: Sendable {
         guard case .isCertificateAuthority = (try? certificate.extensions.basicConstraints) ?? nil else {
             throw TetherError(.invalidArgument, "certificate \(certificate.subject) is not a CA (basicConstraints CA:TRUE is missing).")
         }
+        self.clusterName = try Self.clusterName(of: certificate)
+        self.certificate = certificate
+        self.privateKey = privateKey
+        self.pin = try CAPin(certificate: certificate)
+        self.clock = clock
+    }
+
+    /// The cluster a CA certificate names in its subject's O.
+    public static func clusterName(of certificate: Certificate) throws(TetherError) -> String {
         guard let cluster = certificate.subject.flatMap({ $0 }).first(where: { $0.type == .RDNAttributeType.organizationName }).flatMap({ String($0.value) }) else {
             throw TetherError(.invalidArgument, "CA certificate \(certificate.subject) names no cluster in O.")
         }
-        self.certificate = certificate
-        self.privateKey = privateKey
-        self.clusterName = cluster
-        self.pin = try CAPin(certificate: certificate)
-        self.clock = clock
+        return cluster
     }
 
     /// A leaf for `kind`/`name` in this cluster, holding `roles` as OUs.

@@ -33,9 +33,9 @@ public struct TLSCertificateVerifier: Sendable {
             throw TetherError(.verificationFailed, "certificate \(leaf.subject) was not issued by a CA this cluster trusts (\(pins)) or its CA is not valid now.")
         }
         let identity = try TLSIdentity(certificate: leaf)
-        let rootIdentity = root.subject.flatMap { $0 }.first { $0.type == .RDNAttributeType.organizationName }.flatMap { String($0.value) }
-        guard identity.cluster == rootIdentity else {
-            throw TetherError(.verificationFailed, "certificate claims cluster \(identity.cluster) but was issued by the CA of \(rootIdentity ?? "an unnamed cluster").")
+        let issuingCluster = try? TLSCertificateAuthority.clusterName(of: root)
+        guard identity.cluster == issuingCluster else {
+            throw TetherError(.verificationFailed, "certificate claims cluster \(identity.cluster) but was issued by the CA of \(issuingCluster ?? "an unnamed cluster").")
         }
         return identity
     }

@@ -11,26 +11,43 @@ import TetherCore
 import TetherTransport
 import TetherTunnel
 
+/// An API answer on its way back to the caller.
+struct APIAnswer: Sendable {
+    var status: Int
+    var contentType: String?
+    var body: ByteBuffer
+}
+
 /// The proxy's HTTPS API: every `/v1/` request is passed to the auth
 /// service, which decides. The caller's verified client certificate travels
 /// in `Tether-Forwarded-Certificate` (any such header the caller sent is
 /// dropped first), so the auth service knows who asked. The proxy adds only
-/// what it alone knows: whether each tunnel node's tunnel is up right now.
+/// what it alone knows: which tunnels are up right now. A request naming a
+/// leaf cluster in `Tether-Cluster` is relayed to that leaf instead.
 struct AuthForwarder: Sendable {
     private let client: HTTPClient
     private let authBaseURL: String
+    private let clusterName: String
     private let registry: TunnelRegistry
-    private static let maximumBody = 16 << 20
-    private static let passedHeaders = ["content-type", "accept", "user-agent"]
+    private let leaves: LeafDirectory
+    private let relay: LeafRelay
+    static let maximumBody = 16 << 20
+    private static let passedHeaders = ["accept", "user-agent"]
 
-    init(authAddress: String, credentials: TLSCredentials, registry: TunnelRegistry, eventLoopGroup: any EventLoopGroup) throws(TetherError) {
+    init(
+        authAddress: String, clusterName: String, credentials: TLSCredentials,
+        registry: TunnelRegistry, leaves: LeafDirectory, eventLoopGroup: any EventLoopGroup
+    ) throws(TetherError) {
         let tls = try TLSSettings.client(credentials: credentials, trustedCAPEMs: credentials.trustedCAPEMs, applicationProtocols: [ALPN.http])
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
         configuration.httpVersion = .http1Only
         self.client = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
         self.authBaseURL = "https://\(authAddress)"
+        self.clusterName = clusterName
         self.registry = registry
+        self.leaves = leaves
+        self.relay = LeafRelay(leaves: leaves, registry: registry)
     }
 
     func shutdown() async {
@@ -39,45 +56,68 @@ struct AuthForwarder: Sendable {
 
     func respond(to request: Request, writer: consuming ResponseWriter, channel: any Channel) async throws {
         var request = request
-        guard request.uri.path.hasPrefix("/v1/") else {
-            return try await writer.write(Self.errorResponse(TetherError(.notFound, "no API at \(request.uri.path).")))
-        }
-        let forwarded: HTTPClientRequest
+        let answer: APIAnswer
         do {
-            forwarded = try await forwardedRequest(for: &request, channel: channel)
+            let body = try await request.collectBody(upTo: Self.maximumBody)
+            let certificate = try await Self.peerCertificateDER(of: channel)
+            let contentType = request.headers[.contentType]
+            if let cluster = request.headers[HTTPField.Name(SSHRouting.clusterHeader)!], !cluster.isEmpty, cluster != clusterName {
+                guard let certificate else {
+                    throw TetherError(.accessDenied, "requests for cluster \(cluster) need your certificate; run tether login first.")
+                }
+                let relayed = try await relay.relay(
+                    to: cluster, method: request.method.rawValue, uri: request.uri.description, contentType: contentType,
+                    certificateDER: certificate, body: body, on: channel.eventLoop)
+                answer = APIAnswer(status: relayed.status, contentType: relayed.contentType, body: ByteBuffer(bytes: Data(base64Encoded: relayed.body) ?? Data()))
+            } else {
+                var headers: [String: String] = [:]
+                for name in Self.passedHeaders {
+                    if let field = HTTPField.Name(name), let value = request.headers[field] { headers[name] = value }
+                }
+                answer = try await forward(method: request.method.rawValue, uri: request.uri.description, contentType: contentType,
+                                           headers: headers, body: body, certificateDER: certificate)
+            }
         } catch {
-            return try await writer.write(Self.errorResponse(error))
-        }
-        let answer: (status: Int, contentType: String?, body: ByteBuffer)
-        do {
-            let response = try await client.execute(forwarded, timeout: .seconds(30))
-            answer = (Int(response.status.code), response.headers.first(name: "Content-Type"), try await response.body.collect(upTo: Self.maximumBody))
-        } catch {
-            return try await writer.write(Self.errorResponse(TetherError(.unavailable, "the auth service is unreachable from the proxy: \(error).")))
-        }
-        var body = answer.body
-        if request.uri.path == APIPath.nodes, answer.status == 200 {
-            body = annotateTunnelPresence(body)
+            answer = Self.errorAnswer(error)
         }
         var fields = HTTPFields()
         if let contentType = answer.contentType { fields[.contentType] = contentType }
-        try await writer.write(response: HTTPResponse(status: .init(code: answer.status), headerFields: fields), body: .init(byteBuffer: body))
+        try await writer.write(response: HTTPResponse(status: .init(code: answer.status), headerFields: fields), body: .init(byteBuffer: answer.body))
     }
 
-    private func forwardedRequest(for request: inout Request, channel: any Channel) async throws -> HTTPClientRequest {
-        var forwarded = HTTPClientRequest(url: authBaseURL + request.uri.description)
-        forwarded.method = HTTPMethod(rawValue: request.method.rawValue)
-        for name in Self.passedHeaders {
-            if let field = HTTPField.Name(name), let value = request.headers[field] {
-                forwarded.headers.add(name: name, value: value)
-            }
+    /// Passes one request to this cluster's auth service on behalf of the
+    /// holder of `certificateDER`, and annotates what only the proxy knows.
+    func forward(
+        method: String, uri: String, contentType: String?, headers: [String: String] = [:],
+        body: ByteBuffer, certificateDER: [UInt8]?
+    ) async throws(TetherError) -> APIAnswer {
+        let path = uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? uri
+        guard path.hasPrefix("/v1/") else {
+            throw TetherError(.notFound, "no API at \(path).")
         }
-        if let certificate = try await Self.peerCertificateDER(of: channel) {
-            forwarded.headers.add(name: ForwardedIdentity.header, value: Data(certificate).base64EncodedString())
+        var forwarded = HTTPClientRequest(url: authBaseURL + uri)
+        forwarded.method = HTTPMethod(rawValue: method)
+        for (name, value) in headers { forwarded.headers.add(name: name, value: value) }
+        if let contentType { forwarded.headers.add(name: "content-type", value: contentType) }
+        if let certificateDER {
+            forwarded.headers.add(name: ForwardedIdentity.header, value: Data(certificateDER).base64EncodedString())
         }
-        let body = try await request.collectBody(upTo: Self.maximumBody)
         if body.readableBytes > 0 { forwarded.body = .bytes(body) }
-        return forwarded
+        var answer: APIAnswer
+        do {
+            let response = try await client.execute(forwarded, timeout: .seconds(30))
+            answer = APIAnswer(status: Int(response.status.code), contentType: response.headers.first(name: "Content-Type"),
+                               body: try await response.body.collect(upTo: Self.maximumBody))
+        } catch {
+            throw TetherError(.unavailable, "the auth service is unreachable from the proxy: \(error).")
+        }
+        guard answer.status == 200 else { return answer }
+        switch path {
+        case APIPath.nodes: answer.body = annotate(answer.body, as: [NodeSummary].self, with: annotateNodes)
+        case APIPath.clusters: answer.body = annotate(answer.body, as: [ClusterSummary].self, with: annotateClusters)
+        default: break
+        }
+        return answer
     }
 
     private static func peerCertificateDER(of channel: any Channel) async throws -> [UInt8]? {
@@ -86,29 +126,38 @@ struct AuthForwarder: Sendable {
         }.get()
     }
 
-    /// A tunnel node is online exactly while its tunnel is up here.
-    private func annotateTunnelPresence(_ body: ByteBuffer) -> ByteBuffer {
-        guard var nodes = try? JSONDecoder().decode([NodeSummary].self, from: Data(body.readableBytesView)) else { return body }
-        for index in nodes.indices where nodes[index].tunnel {
-            nodes[index].online = registry.status(of: nodes[index].hostID) != nil
-        }
-        guard let encoded = try? JSONEncoder().encode(nodes) else { return body }
+    private func annotate<Item: Codable>(_ body: ByteBuffer, as type: [Item].Type, with change: ([Item]) -> [Item]) -> ByteBuffer {
+        guard let items = try? JSONDecoder().decode(type, from: Data(body.readableBytesView)),
+              let encoded = try? JSONEncoder().encode(change(items))
+        else { return body }
         return ByteBuffer(bytes: encoded)
     }
 
-    static func errorResponse(_ error: any Error) -> Response {
+    /// A tunnel node is online exactly while its tunnel is up here.
+    private func annotateNodes(_ nodes: [NodeSummary]) -> [NodeSummary] {
+        nodes.map { node in
+            var node = node
+            if node.tunnel { node.online = registry.status(of: node.hostID) != nil }
+            return node
+        }
+    }
+
+    /// A leaf is online exactly while its proxy's tunnel is up here.
+    private func annotateClusters(_ clusters: [ClusterSummary]) -> [ClusterSummary] {
+        let now = Date().formatted(.iso8601)
+        return clusters.map { cluster in
+            var cluster = cluster
+            if cluster.role == .leaf, leaves.isOnline(cluster.name) {
+                cluster.online = true
+                cluster.lastSeen = now
+            }
+            return cluster
+        }
+    }
+
+    static func errorAnswer(_ error: any Error) -> APIAnswer {
         let tetherError = (error as? TetherError) ?? TetherError(.internal, "the proxy failed: \(error).")
         let body = (try? JSONEncoder().encode(APIErrorBody(tetherError))) ?? Data()
-        return Response(
-            status: .init(code: APIErrorBody.status(for: tetherError.code)),
-            headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: body))
-        )
-    }
-}
-
-extension ResponseWriter {
-    consuming func write(_ response: Response) async throws {
-        try await write(response: response.head, body: response.body)
+        return APIAnswer(status: APIErrorBody.status(for: tetherError.code), contentType: "application/json", body: ByteBuffer(bytes: body))
     }
 }

@@ -20,6 +20,8 @@ final class SSHConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
         var clusterName: String
         var directory: NodeDirectory
         var connector: NodeConnector
+        var leaves: LeafRelay
+        var onEvent: @Sendable (ProxyEvent) -> Void
     }
 
     private let routing: Routing
@@ -59,20 +61,26 @@ final class SSHConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
         } catch {
             return refuse(error, context: context)
         }
-        let route: NodeRoute
-        do {
-            route = try routing.directory.route(named: request.node, cluster: routing.clusterName)
-        } catch {
-            return refuse(error, context: context)
-        }
-        let streamRequest = TunnelStreamRequest(path: SSHRouting.streamPath, metadata: [
-            SSHRouting.Metadata.certificate: request.certificate,
-            SSHRouting.Metadata.clientAddress: request.clientAddress,
-            SSHRouting.Metadata.node: route.name,
-        ])
-        let opened = routing.connector.openStream(to: route, request: streamRequest, on: context.eventLoop) { stream in
-            // What the node sends before the user side is spliced waits here.
+        // What the node sends before the user side is spliced waits here.
+        let holdEarlyBytes: @Sendable (Channel) throws -> Void = { stream in
             try stream.pipeline.syncOperations.addHandler(InboundHold())
+        }
+        let opened: EventLoopFuture<Channel>
+        if let leaf = request.leafCluster {
+            // The leaf's proxy finds the node and checks the user itself.
+            opened = routing.leaves.openStream(to: leaf, request: request.streamRequest(node: request.node), on: context.eventLoop, initializer: holdEarlyBytes)
+            let onEvent = routing.onEvent
+            opened.whenSuccess { _ in
+                onEvent(.routedToLeaf(user: request.user, cluster: leaf, node: request.node, clientAddress: request.clientAddress))
+            }
+        } else {
+            let route: NodeRoute
+            do {
+                route = try routing.directory.route(named: request.node, cluster: routing.clusterName)
+            } catch {
+                return refuse(error, context: context)
+            }
+            opened = routing.connector.openStream(to: route, request: request.streamRequest(node: route.name), on: context.eventLoop, initializer: holdEarlyBytes)
         }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         opened.whenComplete { result in
@@ -98,14 +106,14 @@ final class SSHConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard !node.isEmpty else {
             throw TetherError(.invalidArgument, "the CONNECT request names no node.")
         }
-        if let cluster = head.headers.first(name: SSHRouting.clusterHeader), !cluster.isEmpty, cluster != routing.clusterName {
-            throw TetherError(.notFound, "cluster \(cluster) is not known to this proxy (it serves \(routing.clusterName)).")
-        }
+        let cluster = head.headers.first(name: SSHRouting.clusterHeader).flatMap { $0.isEmpty || $0 == routing.clusterName ? nil : $0 }
         guard let certificate = head.headers.first(name: SSHRouting.certificateHeader), !certificate.isEmpty else {
             throw TetherError(.invalidArgument, "the CONNECT request carries no \(SSHRouting.certificateHeader); run `tether login` again.")
         }
         return ConnectRequest(
+            user: identity.name,
             node: node,
+            leafCluster: cluster,
             certificate: certificate,
             clientAddress: channel.remoteAddress?.ipAddress ?? "unknown"
         )
@@ -156,9 +164,20 @@ final class SSHConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 }
 
-/// A user's CONNECT request, checked: the node asked for and what the node is told.
-struct ConnectRequest {
+/// A user's CONNECT request, checked: the node asked for (in a leaf
+/// cluster, or in this one) and what the node is told.
+struct ConnectRequest: Sendable {
+    var user: String
     var node: String
+    var leafCluster: String?
     var certificate: String
     var clientAddress: String
+
+    func streamRequest(node: String) -> TunnelStreamRequest {
+        TunnelStreamRequest(path: SSHRouting.streamPath, metadata: [
+            SSHRouting.Metadata.certificate: certificate,
+            SSHRouting.Metadata.clientAddress: clientAddress,
+            SSHRouting.Metadata.node: node,
+        ])
+    }
 }

@@ -80,6 +80,11 @@ public final class TunnelRegistry: Sendable {
         }
     }
 
+    /// Closes `peerID`'s tunnel, if it has one (its trust was withdrawn).
+    public func close(peerID: String) {
+        entries.withLockedValue { $0[peerID]?.channel }?.close(promise: nil)
+    }
+
     public func status(of peerID: String) -> TunnelStatus? {
         entries.withLockedValue { $0[peerID]?.status }
     }

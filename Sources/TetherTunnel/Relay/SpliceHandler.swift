@@ -19,11 +19,17 @@ public final class SpliceHandler: ChannelInboundHandler, RemovableChannelHandler
         self.partner = partner
     }
 
-    /// Splices two active channels, each side getting its handler on its own loop.
+    /// Splices two active channels, each side getting its handler on its own
+    /// loop. A side holding early bytes in an `InboundHold` replays them into
+    /// the splice.
     public static func splice(_ first: Channel, _ second: Channel) -> EventLoopFuture<Void> {
         func join(_ channel: Channel, to partner: Channel) -> EventLoopFuture<Void> {
             channel.eventLoop.submit {
-                try channel.pipeline.syncOperations.addHandler(SpliceHandler(partner: partner))
+                let sync = channel.pipeline.syncOperations
+                try sync.addHandler(SpliceHandler(partner: partner))
+                if let hold = try? sync.handler(type: InboundHold.self) {
+                    _ = sync.removeHandler(hold)
+                }
             }
         }
         return join(first, to: second).and(join(second, to: first)).map { _ in () }

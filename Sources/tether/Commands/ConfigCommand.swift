@@ -7,7 +7,7 @@ struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Print an OpenSSH client configuration for the cluster's nodes.",
-        discussion: "Also refreshes the profile's known_hosts from the cluster. Use: ssh -F <(tether config) LOGIN@NODE.CLUSTER [COMMAND]"
+        discussion: "Covers the cluster you logged in to and every online leaf, and refreshes the profile's known_hosts from them. Write it to a file: tether config > FILE; ssh -F FILE LOGIN@NODE.CLUSTER [COMMAND]"
     )
 
     func run() async throws {

@@ -10,12 +10,15 @@ struct PlayCommand: AsyncParsableCommand {
     @Argument(help: "The session ID, as in the audit log.")
     var sessionID: String
 
+    @Option(help: "The cluster the session ran in (default: the one you logged in to).")
+    var cluster: String?
+
     @Option(help: "Playback speed: 1 is real time, 2 twice as fast, 0 without pauses.")
     var speed: Double = 1
 
     func run() async throws {
         try await reportingFailures {
-            try await makeClient().play(sessionID: sessionID, speed: speed, to: SessionIO.standardOutput())
+            try await makeClient().play(sessionID: sessionID, cluster: cluster, speed: speed, to: SessionIO.standardOutput())
         }
     }
 }

@@ -16,3 +16,18 @@ extension AdminCommand {
         }
     }
 }
+
+/// A tetherctl command that waits on the network (e.g. a trust handshake).
+protocol AsyncAdminCommand: AsyncParsableCommand {
+    func execute() async throws(TetherError)
+}
+
+extension AsyncAdminCommand {
+    func run() async throws {
+        do {
+            try await execute()
+        } catch {
+            throw CommandFailure.report(error.message)
+        }
+    }
+}

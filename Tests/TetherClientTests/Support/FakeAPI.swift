@@ -43,6 +43,9 @@ final class FakeAPI: Sendable {
                 try requireUser(peer)
                 nodeQueries.withLockedValue { $0.append(headers.first(name: SSHRouting.clusterHeader)) }
                 return try ok(nodes.withLockedValue { $0 })
+            case (.GET, APIPath.clusters):
+                try requireUser(peer)
+                return try ok([ClusterSummary(name: cluster.info.cluster, role: .root, online: true, lastSeen: nil)])
             case (.GET, _) where path.hasPrefix(APIPath.sessions + "/"):
                 try requireUser(peer)
                 let id = String(path.dropFirst(APIPath.sessions.count + 1))

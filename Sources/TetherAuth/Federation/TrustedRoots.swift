@@ -1,0 +1,102 @@
+import NIOCore
+import TetherAPI
+import TetherCore
+import TetherIdentity
+import TetherPolicy
+import TetherStorage
+import TetherTransport
+
+/// The leaf's side of trust: `trusted_cluster` resources naming the root,
+/// established by presenting the root's token to the root proxy.
+public struct TrustedRoots: Sendable {
+    let cluster: String
+    let authority: ClusterAuthority
+    let resources: ClusterResources
+    let foreign: ForeignAuthorities
+    let audit: AuditTrail
+
+    /// What establishing a trust did.
+    public enum Outcome: Sendable, Equatable {
+        /// The root accepted this leaf; its CA (pin) is now trusted.
+        case established(rootPin: String)
+        /// An existing trust was rewritten (`-f`): role map, enabled, address.
+        case updated
+    }
+
+    /// Creates (or with `replace`, rewrites) the trust in `trusted.name`.
+    /// A new trust registers with the root first; nothing is stored unless
+    /// the root agreed.
+    public func establish(_ trusted: TrustedCluster, replace: Bool, eventLoopGroup: any EventLoopGroup) async throws(TetherError) -> Outcome {
+        try Resource.trustedCluster(trusted).validate()
+        guard trusted.name != cluster else {
+            throw TetherError(.invalidArgument, "cluster \(cluster) cannot trust itself; name the root cluster in metadata.name.")
+        }
+        _ = try RoleMap(trusted.spec.roleMap)
+        if try resources.get(.trustedCluster, trusted.name) != nil {
+            guard replace else {
+                throw TetherError(.alreadyExists, "cluster \(cluster) already trusts \(trusted.name); use tetherctl create -f to change the trust.")
+            }
+            if try !foreign.tlsCAPEMs(of: trusted.name).isEmpty {
+                try store(trusted) { $0.fields["replaced"] = .bool(true) }
+                return .updated
+            }
+        }
+        let root = try await register(with: trusted, eventLoopGroup: eventLoopGroup)
+        try foreign.store(root)
+        try store(trusted) { event in
+            event.fields["root_tls_ca_pin"] = .string(root.tlsCAPin)
+            event.fields["proxy_addr"] = .string(trusted.spec.proxyAddr)
+        }
+        return .established(rootPin: root.tlsCAPin)
+    }
+
+    /// Ends the trust: the leaf proxy drops its tunnel to the root within seconds.
+    public func remove(_ name: String) throws(TetherError) {
+        try resources.delete(.trustedCluster, name)
+        try foreign.remove(cluster: name)
+        try audit.record(AuthEvent.resource(ResourceKind.trustedCluster.rawValue, "delete")) { $0.fields["name"] = .string(name) }
+    }
+
+    public func list() throws(TetherError) -> [TrustedCluster] {
+        try resources.list(.trustedCluster).compactMap { if case .trustedCluster(let trust) = $0 { trust } else { nil } }
+    }
+
+    /// PEM of the TLS CA of root `name`, learnt when the trust was established.
+    public func rootTLSCAPEMs(_ name: String) throws(TetherError) -> [String] {
+        try foreign.tlsCAPEMs(of: name)
+    }
+
+    private func store(_ trusted: TrustedCluster, _ describe: (inout AuditEvent) -> Void) throws(TetherError) {
+        try resources.put(.trustedCluster(trusted), mode: .replace)
+        try audit.record(AuthEvent.resource(ResourceKind.trustedCluster.rawValue, "create")) { event in
+            event.fields["name"] = .string(trusted.name)
+            event.fields["enabled"] = .bool(trusted.spec.enabled)
+            describe(&event)
+        }
+    }
+
+    /// Presents the token and this cluster's CAs to the root proxy, whose CA
+    /// is checked against `ca_pin` (or trusted on first use without one).
+    private func register(with trusted: TrustedCluster, eventLoopGroup: any EventLoopGroup) async throws(TetherError) -> ClusterInfo {
+        let address = trusted.spec.proxyAddr
+        let expectation: ClusterPinning.Expectation = try trusted.spec.caPin.map { pin throws(TetherError) in .pin(try CAPin(parsing: pin)) } ?? .insecure
+        let discovered = try await ClusterPinning.discover(address: address, expecting: expectation, eventLoopGroup: eventLoopGroup)
+        guard discovered.cluster == trusted.name else {
+            throw TetherError(.invalidArgument, "the cluster at \(address) is called \(discovered.cluster), not \(trusted.name); set metadata.name to the root cluster's name.")
+        }
+        let client = APIClient(address: address, tls: try TLSSettings.client(credentials: nil, trustedCAPEMs: [discovered.tlsCA]), eventLoopGroup: eventLoopGroup)
+        let request = TrustRequest(token: trusted.spec.token, leaf: authority.clusterInfo(proxyPublicAddress: nil))
+        let response: TrustResponse
+        do {
+            response = try await client.post(APIPath.trustedClusters, body: request)
+        } catch {
+            await client.shutdown()
+            throw TetherError(error.code, "the root cluster \(trusted.name) refused the trust: \(error.message)")
+        }
+        await client.shutdown()
+        guard response.root.cluster == discovered.cluster, response.root.tlsCA == discovered.tlsCA else {
+            throw TetherError(.verificationFailed, "the root at \(address) answered with CAs other than the ones it presented; refusing the trust.")
+        }
+        return response.root
+    }
+}

@@ -1,0 +1,34 @@
+/// Who holds a tunnel to this proxy: one of its nodes, or a leaf cluster's proxy.
+public enum TunnelPeer: Sendable, Hashable {
+    case node(hostID: String)
+    case leaf(cluster: String)
+
+    /// The key in the tunnel registry. Host ids never contain `/`.
+    var registryID: String {
+        switch self {
+        case .node(let hostID): hostID
+        case .leaf(let cluster): Self.leafPrefix + cluster
+        }
+    }
+
+    init(registryID: String) {
+        if registryID.hasPrefix(Self.leafPrefix) {
+            self = .leaf(cluster: String(registryID.dropFirst(Self.leafPrefix.count)))
+        } else {
+            self = .node(hostID: registryID)
+        }
+    }
+
+    private static let leafPrefix = "cluster/"
+}
+
+/// What the proxy reports for its cluster's audit log.
+public enum ProxyEvent: Sendable, Equatable {
+    /// A node's or leaf's tunnel to this proxy came up or went down.
+    case tunnel(TunnelPeer, online: Bool)
+    /// This (leaf) proxy's own tunnel to a root it trusts came up or went down.
+    case rootLink(cluster: String, online: Bool, reason: String?)
+    /// A user's connection was routed through a leaf's tunnel: the root
+    /// records only this, the session itself is the leaf's to audit.
+    case routedToLeaf(user: String, cluster: String, node: String, clientAddress: String)
+}

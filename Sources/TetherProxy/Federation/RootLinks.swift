@@ -1,0 +1,96 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOSSL
+import TetherAPI
+import TetherCore
+import TetherTransport
+import TetherTunnel
+
+/// The leaf proxy's tunnels to the roots its cluster trusts: one tunnel
+/// agent per enabled trust, dialling the root proxy as this leaf (its proxy
+/// certificate, signed by the leaf CA the root stored) and serving the
+/// streams the root opens. A trust that is disabled, removed or re-pointed
+/// stops its agent within one poll, which closes the tunnel and every
+/// session riding on it.
+struct RootLinks: Sendable {
+    let clusterName: String
+    let federation: any FederationAuthority
+    let credentials: TLSCredentials
+    let keepalive: KeepalivePolicy
+    let poll: Duration
+    let group: any EventLoopGroup
+    let makeRouter: @Sendable (String) -> any TunnelStreamRouter
+    let logger: Logger
+    let onEvent: @Sendable (ProxyEvent) -> Void
+
+    func run() async {
+        let linked = NIOLockedValueBox<Set<String>>([])
+        await withDiscardingTaskGroup { links in
+            while !Task.isCancelled {
+                for root in currentRoots() where root.enabled {
+                    guard linked.withLockedValue({ $0.insert(root.name).inserted }) else { continue }
+                    links.addTask {
+                        await hold(root)
+                        linked.withLockedValue { _ = $0.remove(root.name) }
+                    }
+                }
+                try? await Task.sleep(for: poll)
+            }
+        }
+    }
+
+    private func currentRoots() -> [TrustedRoot] {
+        do {
+            return try federation.trustedRoots()
+        } catch {
+            logger.warning("cannot read the trusted clusters", metadata: ["error": "\(error)"])
+            return []
+        }
+    }
+
+    /// Keeps the tunnel to `root` up until its trust changes.
+    private func hold(_ root: TrustedRoot) async {
+        let agent: TunnelAgent
+        do {
+            agent = try makeAgent(for: root)
+        } catch {
+            logger.error("cannot dial root cluster", metadata: ["root": "\(root.name)", "error": "\(error)"])
+            try? await Task.sleep(for: poll)
+            return
+        }
+        logger.info("linking to root cluster", metadata: ["root": "\(root.name)", "proxy": "\(root.proxyAddress)"])
+        await withTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { await agent.run() }
+            tasks.addTask { await waitUntilChanged(root) }
+            await tasks.next()
+            tasks.cancelAll()
+        }
+    }
+
+    private func waitUntilChanged(_ root: TrustedRoot) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: poll)
+            if (try? federation.trustedRoots())?.first(where: { $0.name == root.name }) != root { return }
+        }
+    }
+
+    private func makeAgent(for root: TrustedRoot) throws -> TunnelAgent {
+        let address = try HostPort(parsing: root.proxyAddress)
+        let context = try NIOSSLContext(configuration: try TLSSettings.client(
+            credentials: credentials, trustedCAPEMs: root.tlsCAPEMs, applicationProtocols: [ALPN.tunnel]))
+        let configuration = TunnelAgentConfiguration(
+            proxyHost: address.host, proxyPort: address.port, keepalive: keepalive,
+            secureTransport: { channel in
+                try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: nil))
+            })
+        let onEvent = onEvent
+        return TunnelAgent(configuration: configuration, group: group, router: makeRouter(root.name), logger: logger) { event in
+            switch event {
+            case .connected: onEvent(.rootLink(cluster: root.name, online: true, reason: nil))
+            case .disconnected(let reason): onEvent(.rootLink(cluster: root.name, online: false, reason: reason))
+            case .connectFailed, .retrying: break
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import NIOCore
+import TetherAPI
+import TetherCore
+import TetherTunnel
+
+/// Serves the streams a root cluster's proxy opens on this leaf's tunnel:
+/// SSH sessions of root users (their certificate re-issued for this
+/// cluster, then spliced onto the node) and relayed API requests. Refusals
+/// are decided before the stream is accepted, so the user reads why.
+struct RootStreamRouter: TunnelStreamRouter {
+    let root: String
+    let clusterName: String
+    let federation: any FederationAuthority
+    let directory: NodeDirectory
+    let connector: NodeConnector
+    let forwarder: AuthForwarder
+
+    func route(_ request: TunnelStreamRequest) throws -> TunnelStreamService {
+        switch request.path {
+        case SSHRouting.streamPath: try session(request)
+        case APIRelay.streamPath: try api(request)
+        default: throw TetherError(.notFound, "the proxy of \(clusterName) serves no \(request.path) to its root.")
+        }
+    }
+
+    private func session(_ request: TunnelStreamRequest) throws -> TunnelStreamService {
+        guard let certificate = request.metadata[SSHRouting.Metadata.certificate], let node = request.metadata[SSHRouting.Metadata.node] else {
+            throw TetherError(.invalidArgument, "the root sent a session without a certificate or node.")
+        }
+        let clientAddress = request.metadata[SSHRouting.Metadata.clientAddress]
+        let translated = try federation.translateSSHCertificate(certificate, from: root, clientAddress: clientAddress)
+        let route = try directory.route(named: node, cluster: clusterName)
+        if route.tunnel, connector.registry.status(of: route.hostID) == nil {
+            throw TetherError(.unavailable, "node \(route.name) of cluster \(clusterName) is offline: its tunnel is not connected.")
+        }
+        let nodeRequest = TunnelStreamRequest(path: SSHRouting.streamPath, metadata: [
+            SSHRouting.Metadata.certificate: translated,
+            SSHRouting.Metadata.clientAddress: clientAddress ?? "unknown",
+            SSHRouting.Metadata.node: route.name,
+        ])
+        let connector = connector
+        return { stream in
+            try stream.pipeline.syncOperations.addHandler(InboundHold())
+            connector.openStream(to: route, request: nodeRequest, on: stream.eventLoop) { nodeStream in
+                try nodeStream.pipeline.syncOperations.addHandler(InboundHold())
+            }.flatMap { nodeStream in
+                SpliceHandler.splice(stream, nodeStream)
+            }.whenFailure { _ in
+                stream.close(promise: nil)
+            }
+        }
+    }
+
+    private func api(_ request: TunnelStreamRequest) throws -> TunnelStreamService {
+        guard let method = request.metadata[APIRelay.Metadata.method], let uri = request.metadata[APIRelay.Metadata.uri],
+              let encoded = request.metadata[APIRelay.Metadata.certificate], let certificate = Data(base64Encoded: encoded)
+        else {
+            throw TetherError(.invalidArgument, "the root relayed an API request without method, uri or certificate.")
+        }
+        let contentType = request.metadata[APIRelay.Metadata.contentType]
+        let (root, federation, forwarder) = (root, federation, forwarder)
+        return { stream in
+            let received = stream.eventLoop.makePromise(of: ByteBuffer.self)
+            try stream.pipeline.syncOperations.addHandler(StreamCollector(maximumBytes: AuthForwarder.maximumBody, completing: received))
+            received.futureResult.flatMap { body in
+                stream.eventLoop.makeFutureWithTask {
+                    let answer: APIAnswer
+                    do {
+                        let translated = try await federation.translateTLSCertificate(Array(certificate), from: root, clientAddress: nil)
+                        answer = try await forwarder.forward(method: method, uri: uri, contentType: contentType, body: body, certificateDER: translated)
+                    } catch {
+                        answer = AuthForwarder.errorAnswer(error)
+                    }
+                    return RelayedResponse(status: answer.status, contentType: answer.contentType, body: Data(answer.body.readableBytesView).base64EncodedString())
+                }
+            }.whenComplete { result in
+                if case .success(let response) = result, let encoded = try? JSONEncoder().encode(response) {
+                    stream.writeAndFlush(ByteBuffer(bytes: encoded)).flatMap { stream.close(mode: .output) }.whenComplete { _ in }
+                } else {
+                    stream.close(promise: nil)
+                }
+            }
+        }
+    }
+}

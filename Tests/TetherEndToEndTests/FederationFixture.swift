@@ -1,0 +1,115 @@
+import Foundation
+import TetherTestSupport
+
+/// A root cluster `hub` and two leaves, `acme` and `globex`, as real
+/// processes, each leaf with a tunnel node called `node-a` (the same name in
+/// both). alice (hub role `acme-support`) maps into acme through the regex
+/// `^acme-(.*)$ → site-$1`; globex maps only `globex-support`.
+final class FederationFixture {
+    let hub: ClusterFixture
+    let acme: ClusterFixture
+    let globex: ClusterFixture
+
+    static let hubRoles = """
+        kind: role
+        version: v1
+        metadata: {name: acme-support}
+        spec:
+          allow:
+            logins: ["{{internal.logins}}"]
+            node_labels: {customer: msp}
+        ---
+        kind: role
+        version: v1
+        metadata: {name: globex-support}
+        spec:
+          allow:
+            logins: ["{{internal.logins}}"]
+            node_labels: {customer: msp}
+        """
+
+    /// A leaf role admitting `customer` nodes, with session recordings readable.
+    static func leafRoles(_ role: String, customer: String) -> String {
+        """
+        kind: role
+        version: v1
+        metadata: {name: \(role)}
+        spec:
+          allow:
+            logins: ["{{internal.logins}}"]
+            node_labels: {customer: \(customer)}
+            rules:
+              - {resources: [session], verbs: [read]}
+          options:
+            max_session_ttl: 30m
+        """
+    }
+
+    init() async throws {
+        hub = try await ClusterFixture(
+            cluster: "hub", roles: Self.hubRoles, users: [("alice", "acme-support")],
+            nodes: [.init(name: "hub-node", labels: "{customer: msp}")])
+        acme = try await ClusterFixture(
+            cluster: "acme", roles: Self.leafRoles("site-support", customer: "acme"), users: [],
+            nodes: [.init(name: "node-a", labels: "{customer: acme, site: dallas}")])
+        globex = try await ClusterFixture(
+            cluster: "globex", roles: Self.leafRoles("globex-access", customer: "globex"), users: [],
+            nodes: [.init(name: "node-a", labels: "{customer: globex, site: plant}")])
+        try await trust(from: acme, roleMap: #"- {remote: "^acme-(.*)$", local: ["site-$1"]}"#)
+        try await trust(from: globex, roleMap: "- {remote: globex-support, local: [globex-access]}")
+    }
+
+    func stop() {
+        for cluster in [hub, acme, globex] { cluster.stop() }
+    }
+
+    /// The trusted_cluster resource `leaf` holds for the hub.
+    func trustedCluster(token: String, roleMap: String, enabled: Bool = true) -> String {
+        """
+        kind: trusted_cluster
+        version: v1
+        metadata: {name: hub}
+        spec:
+          enabled: \(enabled)
+          token: \(token)
+          proxy_addr: 127.0.0.1:\(hub.proxyPort)
+          ca_pin: \(hub.caPin)
+          role_map:
+            \(roleMap)
+        """
+    }
+
+    /// Makes a trust token on the hub and establishes `leaf`'s trust with it.
+    @discardableResult
+    func trust(from leaf: ClusterFixture, roleMap: String) async throws -> CommandResult {
+        let token = try await hubToken()
+        _ = try leaf.directory.write(trustedCluster(token: token, roleMap: roleMap), to: "trusted-hub.yaml")
+        let created = try await leaf.tetherctl(["create", leaf.directory.path("trusted-hub.yaml")])
+        try leaf.expectSuccess(created, "create trusted_cluster")
+        return created
+    }
+
+    func hubToken() async throws -> String {
+        let token = try await hub.tetherctl(["tokens", "add", "--type", "trusted_cluster", "--ttl", "15m", "--format", "text"])
+        try hub.expectSuccess(token, "tokens add --type trusted_cluster")
+        return token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `tether clusters` as alice, decoded to name → online.
+    func clusterStatus() async throws -> [String: Bool] {
+        let listing = try await hub.tether(["clusters", "--format", "json"])
+        guard listing.status == 0, let entries = try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [[String: Any]] else {
+            return [:]
+        }
+        return Dictionary(uniqueKeysWithValues: entries.compactMap { entry in
+            (entry["name"] as? String).map { ($0, entry["online"] as? Bool ?? false) }
+        })
+    }
+
+    /// Event types in `cluster`'s audit log, oldest first.
+    func auditEvents(of cluster: ClusterFixture, type: String? = nil) async throws -> [[String: Any]] {
+        let search = try await cluster.tetherctl(["audit", "search", "--format", "json", "--limit", "10000"] + (type.map { ["--type", $0] } ?? []))
+        try cluster.expectSuccess(search, "audit search")
+        return (try JSONSerialization.jsonObject(with: Data(search.stdout.utf8)) as? [[String: Any]]) ?? []
+    }
+}

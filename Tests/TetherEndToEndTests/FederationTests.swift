@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import TetherTestSupport
+
+/// Issue acceptance for trusted clusters: a root and two leaves as real
+/// processes on 127.0.0.1.
+@Suite(.serialized) struct FederationTests {
+    @Test func rootUserReachesLeafNodesOnlyThroughTheLeafRoleMap() async throws {
+        let federation = try await FederationFixture()
+        defer { federation.stop() }
+        let (hub, acme, globex) = (federation.hub, federation.acme, federation.globex)
+        let login = try await hub.loginAlice()
+        #expect(login.status == 0, "\(login.stderr)")
+
+        // One login at the root; every cluster online.
+        #expect(try await eventually { try await federation.clusterStatus() == ["hub": true, "acme": true, "globex": true] })
+        #expect(try await eventually { try await hub.tether(["ls", "--cluster", "acme", "--format", "json"]).stdout.contains("node-a") })
+
+        // acme admits alice through ^acme-(.*)$ → site-$1, on its own node-a.
+        let hostname = try await hub.tether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "echo", "in-acme"])
+        #expect(hostname.status == 0, "\(hostname.stderr)")
+        #expect(hostname.stdout == "in-acme\n")
+        let exit5 = try await hub.tether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "exit 5"])
+        #expect(exit5.status == 5, "\(exit5.stderr)")
+
+        // globex maps no role of alice's: refused, with the reason, and audited there.
+        let refused = try await hub.tether(["ssh", "--cluster", "globex", "\(hub.login)@node-a", "true"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("maps to no role in cluster globex"), "\(refused.stderr)")
+        #expect(try await federation.auditEvents(of: globex, type: "auth.failed").contains { ($0["origin_cluster"] as? String) == "hub" })
+        #expect(try await federation.auditEvents(of: globex, type: "session.start").isEmpty)
+
+        // Stock ssh through `tether config` reaches the acme node.
+        let config = try await hub.tether(["config"])
+        #expect(config.status == 0, "\(config.stderr)")
+        let path = try hub.directory.write(config.stdout, to: "ssh_config")
+        let stock = try await hub.ssh(["-F", path, "-o", "BatchMode=yes", "\(hub.login)@node-a.acme", "echo", "stock"])
+        #expect(stock.status == 0, "\(stock.stderr)")
+        #expect(stock.stdout == "stock\n")
+
+        // Session records stay in acme, with alice's root identity and mapped roles.
+        // (Nodes deliver their spooled events in the background.)
+        #expect(try await eventually { try await federation.auditEvents(of: acme, type: "session.start").count >= 3 })
+        let starts = try await federation.auditEvents(of: acme, type: "session.start")
+        for start in starts {
+            #expect(start["user"] as? String == "alice")
+            #expect(start["origin_cluster"] as? String == "hub")
+            #expect(start["origin_roles"] as? [String] == ["acme-support"])
+            #expect(start["roles"] as? [String] == ["site-support"])
+        }
+        let sessionID = try #require(starts.first?["session_id"] as? String)
+        #expect(try await eventually {
+            let types = try await federation.auditEvents(of: acme).filter { $0["session_id"] as? String == sessionID }.compactMap { $0["event"] as? String }
+            return types.contains("session.data") && types.contains("session.end")
+        })
+        let hubEvents = try await federation.auditEvents(of: hub).compactMap { $0["event"] as? String }
+        #expect(!hubEvents.contains { $0.hasPrefix("session.") || $0 == "exec" }, "\(hubEvents)")
+        #expect(hubEvents.contains("proxy.route"))
+        for cluster in [hub, acme, globex] {
+            let verify = try await cluster.tetherctl(["audit", "verify"])
+            #expect(verify.status == 0, "\(cluster.cluster): \(verify.stdout) \(verify.stderr)")
+        }
+
+        // The session replays through the root, read from acme's log.
+        let play = try await hub.tether(["play", "--cluster", "acme", "--speed", "0", sessionID])
+        #expect(play.status == 0, "\(play.stderr)")
+        #expect(play.stdout.contains("in-acme"))
+    }
+
+    @Test func leafOutagesDisabledTrustAndImpostors() async throws {
+        let federation = try await FederationFixture()
+        defer { federation.stop() }
+        let (hub, acme) = (federation.hub, federation.acme)
+        #expect(try await hub.loginAlice().status == 0)
+        #expect(try await eventually { try await federation.clusterStatus()["acme"] == true })
+
+        // The leaf proxy dies: offline at the root, sessions fail fast and say so.
+        acme.kill("auth-proxy")
+        #expect(try await eventually(timeout: .seconds(15)) { try await federation.clusterStatus()["acme"] == false })
+        let offline = try await hub.tether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "true"])
+        #expect(offline.status != 0)
+        #expect(offline.stderr.contains("cluster acme is offline (last seen"), "\(offline.stderr)")
+
+        // It comes back with no operator action.
+        try await acme.startAuthAndProxy()
+        #expect(try await eventually(timeout: .seconds(15)) { try await federation.clusterStatus()["acme"] == true })
+        #expect(try await eventually {
+            try await hub.tether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "true"]).status == 0
+        })
+
+        // Disabling the trust ends an open session and refuses new ones.
+        let session = try hub.startTether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "sleep 120"])
+        #expect(try await eventually { try await federation.auditEvents(of: acme, type: "session.start").count >= 2 })
+        let token = try await federation.hubToken()
+        _ = try acme.directory.write(federation.trustedCluster(token: token, roleMap: #"- {remote: "^acme-(.*)$", local: ["site-$1"]}"#, enabled: false), to: "disabled.yaml")
+        try acme.expectSuccess(try await acme.tetherctl(["create", "-f", acme.directory.path("disabled.yaml")]), "disable trust")
+        #expect(try await eventually(timeout: .seconds(10)) { !session.isRunning })
+        let refused = try await hub.tether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "true"])
+        #expect(refused.status != 0)
+
+        // Another cluster calling itself acme, with its own CA, is refused by the root.
+        let impostor = try await ClusterFixture(cluster: "acme", roles: FederationFixture.leafRoles("site-support", customer: "acme"), users: [], nodes: [])
+        defer { impostor.stop() }
+        let token2 = try await federation.hubToken()
+        _ = try impostor.directory.write(federation.trustedCluster(token: token2, roleMap: "- {remote: acme-support, local: [site-support]}"), to: "trust.yaml")
+        let claimed = try await impostor.tetherctl(["create", impostor.directory.path("trust.yaml")])
+        #expect(claimed.status != 0)
+        #expect(claimed.stderr.contains("already trusts hub"), "\(claimed.stderr)")
+        #expect(try await federation.auditEvents(of: hub, type: "auth.failed").contains { ($0["reason"] as? String)?.contains("acme") == true })
+    }
+}
