@@ -98,6 +98,13 @@ import TetherTestSupport
         let refused = try await hub.tether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "true"])
         #expect(refused.status != 0)
 
+        // Enabled again, with a live role_map edit that no longer maps alice.
+        _ = try acme.directory.write(federation.trustedCluster(token: token, roleMap: "- {remote: ops, local: [site-support]}"), to: "edited.yaml")
+        try acme.expectSuccess(try await acme.tetherctl(["create", "-f", acme.directory.path("edited.yaml")]), "edit trust")
+        #expect(try await eventually(timeout: .seconds(10)) { try await federation.clusterStatus()["acme"] == true })
+        let unmapped = try await hub.tether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "true"])
+        #expect(unmapped.stderr.contains("maps to no role in cluster acme"), "\(unmapped.stderr)")
+
         // Another cluster calling itself acme, with its own CA, is refused by the root.
         let impostor = try await ClusterFixture(cluster: "acme", roles: FederationFixture.leafRoles("site-support", customer: "acme"), users: [], nodes: [])
         defer { impostor.stop() }
@@ -107,5 +114,12 @@ import TetherTestSupport
         #expect(claimed.status != 0)
         #expect(claimed.stderr.contains("already trusts hub"), "\(claimed.stderr)")
         #expect(try await federation.auditEvents(of: hub, type: "auth.failed").contains { ($0["reason"] as? String)?.contains("acme") == true })
+
+        // The root ends the trust: the leaf is gone from the list and its tunnel refused.
+        try hub.expectSuccess(try await hub.tetherctl(["rm", "remote_cluster/acme"]), "rm remote_cluster")
+        #expect(try await eventually(timeout: .seconds(10)) { try await federation.clusterStatus()["acme"] == nil })
+        #expect(try await eventually(timeout: .seconds(10)) {
+            try await hub.tether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "true"]).stderr.contains("cluster acme is not a leaf")
+        })
     }
 }
