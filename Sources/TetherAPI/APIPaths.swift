@@ -33,6 +33,8 @@ public enum APIPath {
 /// says it is a proxy, and verifies the forwarded certificate itself.
 public enum ForwardedIdentity {
     public static let header = "Tether-Forwarded-Certificate"
+    /// The caller's IP address as the proxy saw it (also honoured only from a proxy).
+    public static let clientAddressHeader = "Tether-Forwarded-For"
     /// The TLS role (OU) that marks a proxy's host certificate.
     public static let proxyRole = "proxy"
     /// The TLS role (OU) that marks a node's host certificate.

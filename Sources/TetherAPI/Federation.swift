@@ -58,6 +58,8 @@ public enum APIRelay {
         public static let contentType = "content-type"
         /// The caller's TLS client certificate (base64 DER), as the root verified it.
         public static let certificate = "certificate"
+        /// The caller's IP address as the root proxy saw it.
+        public static let clientAddress = "client-address"
     }
 }
 

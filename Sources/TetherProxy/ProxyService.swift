@@ -42,8 +42,8 @@ public struct ProxyService: Service {
         self.logger = logger
         self.onEvent = onEvent
         self.onListening = onListening
-        self.registry = TunnelRegistry(keepalive: configuration.keepalive) { peerID, online in
-            onEvent(.tunnel(TunnelPeer(registryID: peerID), online: online))
+        self.registry = TunnelRegistry(keepalive: configuration.keepalive) { status, online in
+            onEvent(.tunnel(TunnelPeer(registryID: status.peerID), online: online, remoteAddress: status.remoteAddress))
         }
     }
 
@@ -80,20 +80,9 @@ public struct ProxyService: Service {
                                  directory: directory, connector: connector, forwarder: forwarder)
             },
             logger: logger, onEvent: onEvent)
-        let server = try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(.backlog, value: 1024)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .bind(host: configuration.listenHost, port: configuration.listenPort) { channel in
-                // NIO registers the child only once this future completes, so
-                // hand over the (later) routing decision instead of waiting for it.
-                channel.eventLoop.makeSucceededFuture(routes.initialize(channel))
-            }
-        if let address = server.channel.localAddress { onListening(address) }
-        logger.info("proxy listening", metadata: ["address": "\(server.channel.localAddress.map { "\($0)" } ?? "?")"])
-
         let serving: Result<Void, any Error>
         do {
+            let server = try await bind(routes)
             try await serve(server: server, directories: [directory.refresh, leaves.refresh], links: links, api: api)
             serving = .success(())
         } catch {
@@ -102,6 +91,26 @@ public struct ProxyService: Service {
         await registry.closeAll()
         await forwarder.shutdown()
         try serving.get()
+    }
+
+    private func bind(_ routes: ConnectionRoutes) async throws -> NIOAsyncChannel<EventLoopFuture<ProxyConnection>, Never> {
+        let server: NIOAsyncChannel<EventLoopFuture<ProxyConnection>, Never>
+        do {
+            server = try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(.backlog, value: 1024)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .bind(host: configuration.listenHost, port: configuration.listenPort) { channel in
+                    // NIO registers the child only once this future completes, so
+                    // hand over the (later) routing decision instead of waiting for it.
+                    channel.eventLoop.makeSucceededFuture(routes.initialize(channel))
+                }
+        } catch {
+            throw TetherError(.unavailable, "the proxy cannot listen on \(configuration.listenHost):\(configuration.listenPort) (\(error)); free the port or change proxy.listen.")
+        }
+        if let address = server.channel.localAddress { onListening(address) }
+        logger.info("proxy listening", metadata: ["address": "\(server.channel.localAddress.map { "\($0)" } ?? "?")"])
+        return server
     }
 
     private func serve(

@@ -152,11 +152,15 @@ struct ProxyAudit {
 
     func record(_ event: ProxyEvent) throws(TetherError) {
         switch event {
-        case .tunnel(.node(let hostID), let online):
-            try core.audit.record(online ? "tunnel.connect" : "tunnel.disconnect") { $0.fields["host_id"] = .string(hostID) }
-        case .tunnel(.leaf(let cluster), let online):
-            try core.leaves.markSeen(cluster)
-            try core.audit.record(online ? "tunnel.connect" : "tunnel.disconnect") { $0.fields["leaf_cluster"] = .string(cluster) }
+        case .tunnel(let peer, let online, let remoteAddress):
+            try core.audit.record(online ? "tunnel.connect" : "tunnel.disconnect") { event in
+                event.remoteAddr = remoteAddress
+                switch peer {
+                case .node(let hostID): event.fields["host_id"] = .string(hostID)
+                case .leaf(let cluster): event.fields["leaf_cluster"] = .string(cluster)
+                }
+            }
+            if case .leaf(let cluster) = peer { try core.leaves.markSeen(cluster) }
         case .rootLink(let cluster, let online, let reason):
             try core.audit.record(online ? "tunnel.connect" : "tunnel.disconnect") { event in
                 event.fields["root_cluster"] = .string(cluster)

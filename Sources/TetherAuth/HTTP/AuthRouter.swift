@@ -26,8 +26,8 @@ enum AuthRouter {
         }
         router.post(RouterPath(APIPath.join)) { request, context in
             let body = try await request.decode(as: JoinRequest.self, context: context)
-            let remoteAddress = context.remoteAddress
-            return try JSONBody.response(try await offload { try core.join.join(body, remoteAddress: remoteAddress) })
+            let caller = try await callers.caller(of: request, context: context)
+            return try JSONBody.response(try await offload { try core.join.join(body, remoteAddress: caller.remoteAddress) })
         }
         router.post(RouterPath(APIPath.heartbeat)) { request, context in
             let (host, caller) = try await callers.host(of: request, context: context, roles: nodeRole)

@@ -22,15 +22,15 @@ struct CallerResolver: Sendable {
     let audit: AuditTrail
 
     func caller(of request: Request, context: AuthRequestContext) async throws -> Caller {
-        let remoteAddress = context.remoteAddress
         let peerCertificate = try await context.channel.nioSSL_peerCertificate().get()
         var direct: TLSIdentity?
         if let peerCertificate { direct = try PeerIdentity.identity(of: peerCertificate) }
-        guard let forwarded = request.headers[HTTPField.Name(ForwardedIdentity.header)!] else {
-            return Caller(identity: direct, remoteAddress: remoteAddress)
-        }
-        // Only a proxy may speak for someone else; from anyone else the header means nothing.
+        // Only a proxy may speak for someone else; from anyone else the headers mean nothing.
         guard let direct, direct.kind == .host, direct.roles.contains(ForwardedIdentity.proxyRole) else {
+            return Caller(identity: direct, remoteAddress: context.remoteAddress)
+        }
+        let remoteAddress = request.headers[HTTPField.Name(ForwardedIdentity.clientAddressHeader)!] ?? context.remoteAddress
+        guard let forwarded = request.headers[HTTPField.Name(ForwardedIdentity.header)!] else {
             return Caller(identity: direct, remoteAddress: remoteAddress)
         }
         guard let der = Data(base64Encoded: forwarded), let certificate = try? Certificate(derEncoded: Array(der)) else {

@@ -9,11 +9,6 @@ extension NodeIdentity {
     /// TLS towards the proxy for the reverse tunnel: the node's host
     /// certificate, the cluster CA only, ALPN `tether-tunnel/1`.
     func tunnelSecurity() throws -> @Sendable (Channel) throws -> Void {
-        let context = try NIOSSLContext(configuration: try TLSSettings.client(
-            credentials: tlsCredentials, trustedCAPEMs: [record.clusterInfo.tlsCA], applicationProtocols: [ALPN.tunnel]
-        ))
-        return { channel in
-            try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: nil))
-        }
+        try TunnelTLS.dialler(credentials: tlsCredentials, trustedCAPEMs: [record.clusterInfo.tlsCA])
     }
 }

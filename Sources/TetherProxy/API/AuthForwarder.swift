@@ -61,13 +61,14 @@ struct AuthForwarder: Sendable {
             let body = try await request.collectBody(upTo: Self.maximumBody)
             let certificate = try await Self.peerCertificateDER(of: channel)
             let contentType = request.headers[.contentType]
+            let clientAddress = channel.remoteAddress?.ipAddress
             if let cluster = request.headers[HTTPField.Name(SSHRouting.clusterHeader)!], !cluster.isEmpty, cluster != clusterName {
                 guard let certificate else {
                     throw TetherError(.accessDenied, "requests for cluster \(cluster) need your certificate; run tether login first.")
                 }
                 let relayed = try await relay.relay(
                     to: cluster, method: request.method.rawValue, uri: request.uri.description, contentType: contentType,
-                    certificateDER: certificate, body: body, on: channel.eventLoop)
+                    certificateDER: certificate, clientAddress: clientAddress, body: body, on: channel.eventLoop)
                 answer = APIAnswer(status: relayed.status, contentType: relayed.contentType, body: ByteBuffer(bytes: Data(base64Encoded: relayed.body) ?? Data()))
             } else {
                 var headers: [String: String] = [:]
@@ -75,7 +76,7 @@ struct AuthForwarder: Sendable {
                     if let field = HTTPField.Name(name), let value = request.headers[field] { headers[name] = value }
                 }
                 answer = try await forward(method: request.method.rawValue, uri: request.uri.description, contentType: contentType,
-                                           headers: headers, body: body, certificateDER: certificate)
+                                           headers: headers, body: body, certificateDER: certificate, clientAddress: clientAddress)
             }
         } catch {
             answer = Self.errorAnswer(error)
@@ -86,10 +87,11 @@ struct AuthForwarder: Sendable {
     }
 
     /// Passes one request to this cluster's auth service on behalf of the
-    /// holder of `certificateDER`, and annotates what only the proxy knows.
+    /// holder of `certificateDER` (calling from `clientAddress`), and
+    /// annotates what only the proxy knows.
     func forward(
         method: String, uri: String, contentType: String?, headers: [String: String] = [:],
-        body: ByteBuffer, certificateDER: [UInt8]?
+        body: ByteBuffer, certificateDER: [UInt8]?, clientAddress: String?
     ) async throws(TetherError) -> APIAnswer {
         let path = uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? uri
         guard path.hasPrefix("/v1/") else {
@@ -99,6 +101,7 @@ struct AuthForwarder: Sendable {
         forwarded.method = HTTPMethod(rawValue: method)
         for (name, value) in headers { forwarded.headers.add(name: name, value: value) }
         if let contentType { forwarded.headers.add(name: "content-type", value: contentType) }
+        if let clientAddress { forwarded.headers.add(name: ForwardedIdentity.clientAddressHeader, value: clientAddress) }
         if let certificateDER {
             forwarded.headers.add(name: ForwardedIdentity.header, value: Data(certificateDER).base64EncodedString())
         }

@@ -40,6 +40,7 @@ struct LeafRelay: Sendable {
         uri: String,
         contentType: String?,
         certificateDER: [UInt8],
+        clientAddress: String?,
         body: ByteBuffer,
         on eventLoop: any EventLoop
     ) async throws -> RelayedResponse {
@@ -49,6 +50,7 @@ struct LeafRelay: Sendable {
             APIRelay.Metadata.certificate: Data(certificateDER).base64EncodedString(),
         ]
         metadata[APIRelay.Metadata.contentType] = contentType
+        metadata[APIRelay.Metadata.clientAddress] = clientAddress
         let answered = eventLoop.makePromise(of: ByteBuffer.self)
         let stream: Channel
         do {

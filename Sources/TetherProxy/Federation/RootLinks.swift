@@ -77,13 +77,9 @@ struct RootLinks: Sendable {
 
     private func makeAgent(for root: TrustedRoot) throws -> TunnelAgent {
         let address = try HostPort(parsing: root.proxyAddress)
-        let context = try NIOSSLContext(configuration: try TLSSettings.client(
-            credentials: credentials, trustedCAPEMs: root.tlsCAPEMs, applicationProtocols: [ALPN.tunnel]))
         let configuration = TunnelAgentConfiguration(
             proxyHost: address.host, proxyPort: address.port, keepalive: keepalive,
-            secureTransport: { channel in
-                try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: nil))
-            })
+            secureTransport: try TunnelTLS.dialler(credentials: credentials, trustedCAPEMs: root.tlsCAPEMs))
         let onEvent = onEvent
         return TunnelAgent(configuration: configuration, group: group, router: makeRouter(root.name), logger: logger) { event in
             switch event {

@@ -59,6 +59,7 @@ struct RootStreamRouter: TunnelStreamRouter {
             throw TetherError(.invalidArgument, "the root relayed an API request without method, uri or certificate.")
         }
         let contentType = request.metadata[APIRelay.Metadata.contentType]
+        let clientAddress = request.metadata[APIRelay.Metadata.clientAddress]
         let (root, federation, forwarder) = (root, federation, forwarder)
         return { stream in
             let received = stream.eventLoop.makePromise(of: ByteBuffer.self)
@@ -67,8 +68,9 @@ struct RootStreamRouter: TunnelStreamRouter {
                 stream.eventLoop.makeFutureWithTask {
                     let answer: APIAnswer
                     do {
-                        let translated = try await federation.translateTLSCertificate(Array(certificate), from: root, clientAddress: nil)
-                        answer = try await forwarder.forward(method: method, uri: uri, contentType: contentType, body: body, certificateDER: translated)
+                        let translated = try await federation.translateTLSCertificate(Array(certificate), from: root, clientAddress: clientAddress)
+                        answer = try await forwarder.forward(
+                            method: method, uri: uri, contentType: contentType, body: body, certificateDER: translated, clientAddress: clientAddress)
                     } catch {
                         answer = AuthForwarder.errorAnswer(error)
                     }

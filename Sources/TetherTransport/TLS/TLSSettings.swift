@@ -1,4 +1,6 @@
+import NIOCore
 import NIOSSL
+import TetherAPI
 import TetherCore
 
 /// TLS configurations for Tether's links: TLS 1.3 only, certificates checked
@@ -30,6 +32,7 @@ public enum TLSSettings {
         case .optional: .optionalVerification
         }
         configuration.applicationProtocols = applicationProtocols
+        configuration.shutdownTimeout = closeNotifyWait
         return configuration
     }
 
@@ -48,6 +51,19 @@ public enum TLSSettings {
             configuration.privateKey = try credentials.privateKey()
         }
         configuration.applicationProtocols = applicationProtocols
+        return configuration
+    }
+
+    /// How long closing waits for the peer's close_notify. A tunnel is
+    /// closed mostly because its path died, when no answer will come: waiting
+    /// NIOSSL's default 5 s would only delay noticing and re-dialling.
+    static let closeNotifyWait: TimeAmount = .seconds(1)
+
+    /// The dialling end of a reverse tunnel (a node, or a leaf's proxy):
+    /// presents `credentials`, trusts only `trustedCAPEMs`, ALPN `tether-tunnel/1`.
+    static func tunnelDialler(credentials: TLSCredentials, trustedCAPEMs: [String]) throws(TetherError) -> TLSConfiguration {
+        var configuration = try client(credentials: credentials, trustedCAPEMs: trustedCAPEMs, applicationProtocols: [ALPN.tunnel])
+        configuration.shutdownTimeout = closeNotifyWait
         return configuration
     }
 

@@ -8,6 +8,7 @@ import TetherCore
 public struct TunnelStatus: Sendable, Equatable {
     public var peerID: String
     public var connectedAt: Date
+    /// The peer's IP address as this proxy sees it (a NAT's, for a device behind one).
     public var remoteAddress: String?
 }
 
@@ -24,10 +25,10 @@ public final class TunnelRegistry: Sendable {
 
     private let entries = NIOLockedValueBox<[String: Entry]>([:])
     private let keepalive: KeepalivePolicy
-    private let onChange: @Sendable (String, Bool) -> Void
+    private let onChange: @Sendable (TunnelStatus, Bool) -> Void
 
-    /// `onChange(peerID, online)` runs when a peer's tunnel comes or goes.
-    public init(keepalive: KeepalivePolicy = .default, onChange: @escaping @Sendable (String, Bool) -> Void = { _, _ in }) {
+    /// `onChange(status, online)` runs when a peer's tunnel comes or goes.
+    public init(keepalive: KeepalivePolicy = .default, onChange: @escaping @Sendable (TunnelStatus, Bool) -> Void = { _, _ in }) {
         self.keepalive = keepalive
         self.onChange = onChange
     }
@@ -49,13 +50,13 @@ public final class TunnelRegistry: Sendable {
         try sync.addHandler(PingKeepaliveHandler(policy: keepalive))
         try sync.addHandler(CloseReasonRecorder(into: NIOLockedValueBox(nil)))
 
-        let status = TunnelStatus(peerID: peerID, connectedAt: Date(), remoteAddress: channel.remoteAddress?.description)
+        let status = TunnelStatus(peerID: peerID, connectedAt: Date(), remoteAddress: channel.remoteAddress?.ipAddress)
         let replaced = entries.withLockedValue { entries in
             defer { entries[peerID] = Entry(channel: channel, multiplexer: multiplexer, status: status) }
             return entries[peerID]?.channel
         }
         replaced?.close(promise: nil)
-        onChange(peerID, true)
+        onChange(status, true)
 
         channel.closeFuture.whenComplete { [weak self] _ in
             self?.forget(peerID: peerID, channel: channel)
@@ -63,13 +64,13 @@ public final class TunnelRegistry: Sendable {
     }
 
     private func forget(peerID: String, channel: Channel) {
-        let removed = entries.withLockedValue { entries in
+        let removed = entries.withLockedValue { entries -> TunnelStatus? in
             // A reconnect may already have replaced this tunnel: keep the new one.
-            guard entries[peerID]?.channel === channel else { return false }
+            guard let entry = entries[peerID], entry.channel === channel else { return nil }
             entries[peerID] = nil
-            return true
+            return entry.status
         }
-        if removed { onChange(peerID, false) }
+        if let removed { onChange(removed, false) }
     }
 
     /// Closes every tunnel (proxy shutdown); agents will dial back in.
