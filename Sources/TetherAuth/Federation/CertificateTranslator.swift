@@ -172,8 +172,10 @@ public final class CertificateTranslator: Sendable {
             throw TetherError(.accessDenied, reason + "; ask the administrators of \(cluster) to map one of your roles in its trusted_cluster role_map.")
         }
         let checker = try resources.accessChecker(user: identity.user, roleNames: roles, traits: identity.traits, clock: clock)
-        // Compared as Double first: a root certificate may say "forever".
-        let remaining = min(identity.expires.timeIntervalSince(clock.now()), TimeInterval(checker.maxSessionTTL.seconds))
+        // In whole seconds, as certificates count; compared as Double first,
+        // since a root certificate may say "forever".
+        let secondsLeft = identity.expires.timeIntervalSince1970.rounded(.down) - clock.now().timeIntervalSince1970.rounded(.down)
+        let remaining = min(secondsLeft, TimeInterval(checker.maxSessionTTL.seconds))
         guard remaining >= 1 else {
             throw TetherError(.expired, "the certificate of \(identity.user) has expired; run tether login again.")
         }

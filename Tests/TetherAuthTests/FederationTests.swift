@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+import TetherAPI
+@testable import TetherAuth
+import TetherCore
+import TetherIdentity
+import TetherPolicy
+import TetherStorage
+
+/// A root `hub` and a leaf `acme-dallas` in two data directories sharing a
+/// clock; the trust is registered on the root and stored on the leaf as
+/// `TrustedRoots.establish` would after the network exchange.
+private struct Trust {
+    let clock = SteppingClock()
+    let rootDirectory: TemporaryDirectory
+    let leafDirectory: TemporaryDirectory
+    let root: AuthCore
+    let leaf: AuthCore
+
+    init(roleMap: [RoleMapEntry] = [RoleMapEntry(remote: "^acme-(.*)$", local: ["site-$1"])]) throws {
+        rootDirectory = try TemporaryDirectory()
+        leafDirectory = try TemporaryDirectory()
+        root = try AuthCore(cluster: "hub", dataDirectory: rootDirectory.file("data"), clock: clock)
+        leaf = try AuthCore(cluster: "acme-dallas", dataDirectory: leafDirectory.file("data"), clock: clock)
+        try leaf.admin.create([.role(Role(name: "site-support", spec: RoleSpec(
+            allow: RoleConditions(logins: ["{{internal.logins}}"], nodeLabels: ["customer": ["acme"]]),
+            options: RoleOptions(maxSessionTTL: .hours(1)))))], replace: false)
+        let response = try root.leaves.register(try request(), remoteAddress: "10.0.0.9")
+        try ForeignAuthorities(resources: leaf.resources).store(response.root)
+        try setTrust(roleMap: roleMap)
+    }
+
+    func request(leafName: String? = nil) throws -> TrustRequest {
+        var info = leaf.authority.clusterInfo(proxyPublicAddress: nil)
+        if let leafName { info.cluster = leafName }
+        return TrustRequest(token: try root.tokens.create(type: .trustedCluster, ttl: .minutes(15)).secret, leaf: info)
+    }
+
+    func setTrust(roleMap: [RoleMapEntry], enabled: Bool = true) throws {
+        let spec = TrustedClusterSpec(enabled: enabled, token: "used", proxyAddr: "127.0.0.1:3080", roleMap: roleMap)
+        try leaf.resources.put(.trustedCluster(TrustedCluster(name: "hub", spec: spec)), mode: .replace)
+    }
+
+    /// alice's certificate from the root, for `key`.
+    func rootCertificate(for key: SSHPrivateKey, roles: [String] = ["acme-support"], ttl: TimeSpan = .minutes(10), by ca: SSHCertificateAuthority? = nil) throws -> String {
+        try (ca ?? root.authority.userCA).issueUserCertificate(
+            for: key.publicKey,
+            identity: TetherCertificateIdentity(user: "alice", cluster: "hub", roles: roles, traits: ["logins": ["alice"]]),
+            principals: ["alice"], ttl: ttl
+        ).authorizedKeyLine()
+    }
+}
+
+@Suite struct FederationTests {
+    @Test func registrationRefusesTakenNamesTheRootsOwnNameAndUsedTokens() throws {
+        let trust = try Trust()
+        #expect(try trust.root.leaves.leaves().map(\.name) == ["acme-dallas"])
+        #expect(try trust.root.store.search(AuditQuery(types: ["remote_cluster.create"])).first?.event.remoteAddr == "10.0.0.9")
+
+        let taken = #expect(throws: TetherError.self) { try trust.root.leaves.register(try trust.request(), remoteAddress: nil) }
+        #expect(taken?.message.contains("already trusts hub") == true)
+        let own = #expect(throws: TetherError.self) { try trust.root.leaves.register(try trust.request(leafName: "hub"), remoteAddress: nil) }
+        #expect(own?.code == .invalidArgument)
+        var replayed = try trust.request(leafName: "globex")
+        _ = try? trust.root.leaves.register(replayed, remoteAddress: nil)
+        replayed.leaf.cluster = "initech"
+        let reuse = #expect(throws: TetherError.self) { try trust.root.leaves.register(replayed, remoteAddress: nil) }
+        #expect(reuse?.code == .accessDenied)
+    }
+
+    @Test func rootCertificatesAreReissuedWithMappedRolesForTheSameKeyAndNoLongerLife() throws {
+        let trust = try Trust()
+        let key = SSHPrivateKey.generate(.ed25519)
+        let rootLine = try trust.rootCertificate(for: key)
+
+        let line = try trust.leaf.translator.translateSSH(rootLine, from: "hub", clientAddress: "192.0.2.7")
+        let certificate = try SSHCertificate(authorizedKeyLine: line)
+        try SSHCertificateVerifier.user(principal: "alice", trustedCAs: [trust.leaf.authority.userCA.publicKey], clock: trust.clock, presentedKey: key.publicKey)
+            .verify(certificate)
+        let identity = try TetherCertificateIdentity(certificate: certificate)
+        #expect(identity == TetherCertificateIdentity(
+            user: "alice", cluster: "acme-dallas", roles: ["site-support"], traits: ["logins": ["alice"]],
+            originCluster: "hub", originRoles: ["acme-support"]))
+        // The root certificate had 10 minutes left; the leaf role would allow an hour.
+        #expect(certificate.validBefore == UInt64(trust.clock.now().timeIntervalSince1970) + 600)
+
+        // Cached: the same certificate again, without signing anew.
+        let issued = try trust.leaf.store.search(AuditQuery(types: [AuthEvent.certCreate], user: "alice")).count
+        #expect(try trust.leaf.translator.translateSSH(rootLine, from: "hub", clientAddress: nil) == line)
+        #expect(try trust.leaf.store.search(AuditQuery(types: [AuthEvent.certCreate], user: "alice")).count == issued)
+    }
+
+    @Test func unmappedRolesForeignCAsAndDisabledTrustsAreRefusedAndAudited() throws {
+        let trust = try Trust()
+        let key = SSHPrivateKey.generate(.ed25519)
+
+        let unmapped = #expect(throws: TetherError.self) {
+            try trust.leaf.translator.translateSSH(try trust.rootCertificate(for: key, roles: ["globex-support"]), from: "hub", clientAddress: nil)
+        }
+        #expect(unmapped?.message.contains("maps to no role in cluster acme-dallas") == true)
+        let refusal = try #require(try trust.leaf.store.search(AuditQuery(types: [AuthEvent.authFailed], user: "alice")).last)
+        #expect(refusal.event.originCluster == "hub" && refusal.event.originRoles == ["globex-support"])
+
+        let stranger = SSHCertificateAuthority(signingKey: .generate(.ed25519), clock: trust.clock)
+        let forged = #expect(throws: TetherError.self) {
+            try trust.leaf.translator.translateSSH(try trust.rootCertificate(for: key, by: stranger), from: "hub", clientAddress: nil)
+        }
+        #expect(forged?.code == .verificationFailed)
+
+        // A live role_map edit applies to the next translation, cached or not.
+        let rootLine = try trust.rootCertificate(for: key)
+        _ = try trust.leaf.translator.translateSSH(rootLine, from: "hub", clientAddress: nil)
+        try trust.setTrust(roleMap: [RoleMapEntry(remote: "admin", local: ["site-support"])])
+        #expect(throws: TetherError.self) { try trust.leaf.translator.translateSSH(rootLine, from: "hub", clientAddress: nil) }
+
+        try trust.setTrust(roleMap: [RoleMapEntry(remote: "acme-support", local: ["site-support"])], enabled: false)
+        let disabled = #expect(throws: TetherError.self) { try trust.leaf.translator.translateSSH(rootLine, from: "hub", clientAddress: nil) }
+        #expect(disabled?.message.contains("disabled its trust in hub") == true)
+    }
+}
