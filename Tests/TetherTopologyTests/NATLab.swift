@@ -3,31 +3,31 @@ import Testing
 import TetherTestSupport
 
 /// The standard topology of `topology/netns/netns.sh` (sites behind NAT and
-/// carrier NAT, a rover with two uplinks) under a run id of its own, with one
-/// cluster's auth + proxy on the internet at the hub address. Everything the
-/// cluster side runs (tetherd, tetherctl, tether) runs in the internet
-/// namespace; each node runs in its device's namespace.
+/// carrier NAT, a rover with two uplinks, a host for a leaf cluster in site
+/// dallas) under a run id of its own, with the root cluster `hub` on the
+/// internet at the hub address. A cluster's tetherd and tetherctl run in its
+/// host's namespace, each node in its device's namespace, and the hub user
+/// alice's `tether` on the internet.
 final class NATLab {
-    static let cluster = "natlab"
     static let password = "correct horse battery staple"
-    /// Ports inside the internet namespace, which holds nothing else.
+    /// Ports inside each cluster's namespace, which holds nothing else.
     static let authPort = 3025
     static let proxyPort = 3080
+    static let keepaliveInterval = "1s"
+    static let maxBackoff = "2s"
 
     let id: String
     let directory: TemporaryDirectory
-    private(set) var caPin = ""
-    /// The hub's public address on the internet, where the proxy listens.
-    private(set) var hubAddress = ""
+    /// The root cluster, user alice with role `all-nodes`.
+    private(set) var hub: NATCluster!
     private var processes: [String: ChildProcess] = [:]
     private var isUp = false
 
     /// The login every node admits: the user running the tests (root).
     var login: String { ProcessSupport.currentUserName }
-    var proxyAddress: String { "\(hubAddress):\(Self.proxyPort)" }
 
-    /// Builds the namespaces and the cluster, or cancels the calling test
-    /// where this machine cannot build namespaces with NAT.
+    /// Builds the namespaces and the hub, or cancels the calling test where
+    /// this machine cannot build namespaces with NAT.
     static func start() async throws -> NATLab {
         if let reason = refusal() { try Test.cancel(Comment(rawValue: "NAT topology skipped: \(reason)")) }
         let lab = try NATLab()
@@ -74,9 +74,7 @@ final class NATLab {
         isUp = true  // `down` also removes a half-built run
         let result = try Self.netns(["up", id], in: directory)
         guard result.status == 0 else { throw SupportError("netns.sh up \(id) failed: \(result.stderr)") }
-        guard let hub = try address(of: "inet", "lan") else { throw SupportError("the internet namespace of run \(id) has no address") }
-        hubAddress = hub
-        try await bootstrap()
+        hub = try await startCluster("hub", in: "inet", iface: "lan", roles: NATCluster.role("all-nodes"), users: ["alice": "all-nodes"])
     }
 
     func namespace(_ name: String) -> String { "tt-\(id)-\(name)" }
@@ -115,101 +113,159 @@ final class NATLab {
         }
     }
 
+    // MARK: processes
+
+    func binary(_ name: String) -> String { RepositoryPaths.products.appendingPathComponent(name).path }
+
+    /// Bootstraps cluster `name` in `host`'s namespace, its proxy listening on
+    /// the address of `host`'s `iface`, and starts its auth + proxy there.
+    func startCluster(_ name: String, in host: String, iface: String, roles: String, users: [String: String] = [:]) async throws -> NATCluster {
+        guard let address = try address(of: host, iface) else { throw SupportError("\(host) of run \(id) has no address on \(iface)") }
+        let cluster = NATCluster(name: name, host: host, address: address, lab: self)
+        try await cluster.bootstrap(roles: roles, users: users)
+        return cluster
+    }
+
+    /// Starts tetherd with `config` in `namespace`'s namespace; its log is `log(of: name)`.
+    func start(_ name: String, in namespace: String, config: String) throws {
+        processes[name] = try ChildProcess(
+            Self.ip, ["netns", "exec", self.namespace(namespace), binary("tetherd"), "start", "--config", config],
+            stdoutPath: directory.path("\(name).out"), stderrPath: directory.path("\(name).log")
+        )
+    }
+
+    func log(of name: String) -> String { (try? directory.read("\(name).log")) ?? "" }
+
+    /// alice's `tether`, on the internet.
+    func tether(_ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
+        try await run(in: "inet", binary("tether"), arguments, stdin: stdin, environment: ["TETHER_HOME": directory.path("alice-home")])
+    }
+
+    func loginAlice() async throws -> CommandResult {
+        try await tether(["login", "--proxy", hub.proxyAddress, "--user", "alice", "--password-stdin", "--ca-pin", hub.caPin], stdin: Self.password + "\n")
+    }
+
+    static func expectSuccess(_ result: CommandResult, _ what: String) throws {
+        guard result.status == 0 else { throw SupportError("\(what) failed (\(result.status)): \(result.stderr)") }
+    }
+}
+
+/// One cluster of a `NATLab`: auth + proxy in one tetherd in its host's
+/// namespace, auth on that namespace's loopback, the proxy on the host's
+/// address; `tetherctl` runs there too (it dials out when a trust is made).
+final class NATCluster {
+    let name: String
+    let host: String
+    /// Where the proxy listens: the host's address on its network.
+    let address: String
+    private(set) var caPin = ""
+    private unowned let lab: NATLab
+
+    var proxyAddress: String { "\(address):\(NATLab.proxyPort)" }
+    private var config: String { lab.directory.path("\(name).yaml") }
+
+    fileprivate init(name: String, host: String, address: String, lab: NATLab) {
+        self.name = name
+        self.host = host
+        self.address = address
+        self.lab = lab
+    }
+
+    /// A role admitting every node under the user's own logins.
+    static func role(_ name: String) -> String {
+        """
+        kind: role
+        version: v1
+        metadata: {name: \(name)}
+        spec:
+          allow:
+            logins: ["{{internal.logins}}"]
+            node_labels: {"*": "*"}
+        """
+    }
+
+    @discardableResult
+    func tetherctl(_ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
+        try await lab.run(in: host, lab.binary("tetherctl"), arguments + ["--config", config], stdin: stdin)
+    }
+
+    /// Joins `node` as a tunnel node dialling this cluster's proxy from the
+    /// node's own namespace, with a short keepalive so that a dead path is
+    /// noticed within seconds.
+    func startNode(_ node: String, labels: String) async throws {
+        let token = try await tetherctl(["tokens", "add", "--type", "node", "--ttl", "15m", "--format", "text"])
+        try NATLab.expectSuccess(token, "tokens add")
+        let config = try lab.directory.write("""
+            data_dir: \(lab.directory.path(node))
+            node:
+              name: \(node)
+              labels: \(labels)
+              proxy_server: \(proxyAddress)
+              join_token: \(token.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+              ca_pin: \(caPin)
+              keepalive_interval: \(NATLab.keepaliveInterval)
+              max_backoff: \(NATLab.maxBackoff)
+            """, to: "\(node).yaml")
+        try lab.start(node, in: node, config: config)
+    }
+
+    /// Makes this cluster a leaf of `root`: a trust token on the root, then
+    /// `tetherctl create` here, which presents it to the root's proxy.
+    func trust(_ root: NATCluster, roleMap: String) async throws {
+        let token = try await root.tetherctl(["tokens", "add", "--type", "trusted_cluster", "--ttl", "15m", "--format", "text"])
+        try NATLab.expectSuccess(token, "tokens add --type trusted_cluster")
+        let resource = try lab.directory.write("""
+            kind: trusted_cluster
+            version: v1
+            metadata: {name: \(root.name)}
+            spec:
+              enabled: true
+              token: \(token.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+              proxy_addr: \(root.proxyAddress)
+              ca_pin: \(root.caPin)
+              role_map:
+                \(roleMap)
+            """, to: "\(name)-trusts-\(root.name).yaml")
+        try NATLab.expectSuccess(try await tetherctl(["create", resource]), "create trusted_cluster in \(name)")
+    }
+
     /// The peer addresses of the connections the proxy holds: what the cluster sees of its nodes.
     func proxyPeers() async throws -> Set<String> {
-        let sockets = try await run(in: "inet", "/usr/bin/ss", ["-Htn", "state", "established", "( sport = :\(Self.proxyPort) )"])
+        let sockets = try await lab.run(in: host, "/usr/bin/ss", ["-Htn", "state", "established", "( sport = :\(NATLab.proxyPort) )"])
         return Set(sockets.stdout.split(separator: "\n").compactMap { line in
             line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first
                 .map { String($0[..<($0.lastIndex(of: ":") ?? $0.endIndex)]) }
         })
     }
 
-    // MARK: the cluster
-
-    func binary(_ name: String) -> String { RepositoryPaths.products.appendingPathComponent(name).path }
-
-    @discardableResult
-    func tetherctl(_ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
-        try await run(in: "inet", binary("tetherctl"), arguments + ["--config", directory.path("auth.yaml")], stdin: stdin)
-    }
-
-    func tether(_ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
-        try await run(in: "inet", binary("tether"), arguments, stdin: stdin, environment: ["TETHER_HOME": directory.path("alice-home")])
-    }
-
-    func loginAlice() async throws -> CommandResult {
-        try await tether(["login", "--proxy", proxyAddress, "--user", "alice", "--password-stdin", "--ca-pin", caPin], stdin: Self.password + "\n")
-    }
-
-    /// Joins `name` as a tunnel node from its own namespace, with a short
-    /// keepalive so that a dead path is noticed within seconds.
-    func startNode(_ name: String, labels: String) async throws {
-        let token = try await tetherctl(["tokens", "add", "--type", "node", "--ttl", "15m", "--format", "text"])
-        try expectSuccess(token, "tokens add")
-        _ = try directory.write("""
-            data_dir: \(directory.path(name))
-            node:
-              name: \(name)
-              labels: \(labels)
-              proxy_server: \(proxyAddress)
-              join_token: \(token.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
-              ca_pin: \(caPin)
-              keepalive_interval: \(Self.keepaliveInterval)
-              max_backoff: \(Self.maxBackoff)
-            """, to: "\(name).yaml")
-        try start(name, in: name, config: "\(name).yaml")
-    }
-
-    static let keepaliveInterval = "1s"
-    static let maxBackoff = "2s"
-
-    func log(of name: String) -> String { (try? directory.read("\(name).log")) ?? "" }
-
-    private func start(_ name: String, in namespace: String, config: String) throws {
-        processes[name] = try ChildProcess(
-            Self.ip, ["netns", "exec", self.namespace(namespace), binary("tetherd"), "start", "--config", directory.path(config)],
-            stdoutPath: directory.path("\(name).out"), stderrPath: directory.path("\(name).log")
-        )
-    }
-
-    private func bootstrap() async throws {
-        _ = try directory.write("""
-            cluster: \(Self.cluster)
-            data_dir: \(directory.path("auth"))
+    fileprivate func bootstrap(roles: String, users: [String: String]) async throws {
+        _ = try lab.directory.write("""
+            cluster: \(name)
+            data_dir: \(lab.directory.path(name))
             auth:
-              listen: 127.0.0.1:\(Self.authPort)
+              listen: 127.0.0.1:\(NATLab.authPort)
             proxy:
               listen: \(proxyAddress)
-              keepalive_interval: \(Self.keepaliveInterval)
-            """, to: "auth.yaml")
-        _ = try directory.write("""
-            kind: role
-            version: v1
-            metadata: {name: all-nodes}
-            spec:
-              allow:
-                logins: ["{{internal.logins}}"]
-                node_labels: {"*": "*"}
-            """, to: "roles.yaml")
-        try expectSuccess(try await tetherctl(["create", directory.path("roles.yaml")]), "create roles")
-        try expectSuccess(try await tetherctl(["users", "add", "alice", "--roles", "all-nodes", "--logins", login]), "users add")
-        try expectSuccess(try await tetherctl(["users", "set-password", "alice", "--password-stdin"], stdin: Self.password + "\n"), "set-password")
+              keepalive_interval: \(NATLab.keepaliveInterval)
+            """, to: "\(name).yaml")
+        let rolesFile = try lab.directory.write(roles, to: "\(name)-roles.yaml")
+        try NATLab.expectSuccess(try await tetherctl(["create", rolesFile]), "create roles in \(name)")
+        for (user, role) in users {
+            try NATLab.expectSuccess(try await tetherctl(["users", "add", user, "--roles", role, "--logins", lab.login]), "users add \(user)")
+            try NATLab.expectSuccess(try await tetherctl(["users", "set-password", user, "--password-stdin"], stdin: NATLab.password + "\n"), "set-password \(user)")
+        }
         let status = try await tetherctl(["status", "--format", "json"])
-        try expectSuccess(status, "status")
+        try NATLab.expectSuccess(status, "status")
         guard let pin = status.stdout.range(of: #"sha256:[0-9a-f]{64}"#, options: .regularExpression).map({ String(status.stdout[$0]) }) else {
             throw SupportError("tetherctl status printed no CA pin: \(status.stdout)")
         }
         caPin = pin
 
-        try start("auth-proxy", in: "inet", config: "auth.yaml")
+        try lab.start(name, in: host, config: config)
         let listening = try await eventually(timeout: .seconds(30)) {
-            try await probe(from: "inet", to: hubAddress, port: Self.proxyPort) == .connected
+            try await lab.probe(from: host, to: address, port: NATLab.proxyPort) == .connected
         }
-        guard listening else { throw SupportError("the proxy did not listen on \(proxyAddress): \(log(of: "auth-proxy"))") }
-    }
-
-    private func expectSuccess(_ result: CommandResult, _ what: String) throws {
-        guard result.status == 0 else { throw SupportError("\(what) failed (\(result.status)): \(result.stderr)") }
+        guard listening else { throw SupportError("the proxy of \(name) did not listen on \(proxyAddress): \(lab.log(of: name))") }
     }
 
     // MARK: the cluster's records
@@ -218,11 +274,13 @@ final class NATLab {
         var event: String
         var time: String
         var hostID: String?
+        var leafCluster: String?
         var remoteAddr: String?
 
         enum CodingKeys: String, CodingKey {
             case event, time
             case hostID = "host_id"
+            case leafCluster = "leaf_cluster"
             case remoteAddr = "remote_addr"
         }
 
@@ -231,7 +289,7 @@ final class NATLab {
 
     func audit(_ type: String) async throws -> [AuditRecord] {
         let search = try await tetherctl(["audit", "search", "--type", type, "--format", "json"])
-        try expectSuccess(search, "audit search")
+        try NATLab.expectSuccess(search, "audit search")
         return try JSONDecoder().decode([AuditRecord].self, from: Data(search.stdout.utf8))
     }
 
@@ -246,10 +304,10 @@ final class NATLab {
             var spec: Spec
         }
         let listing = try await tetherctl(["get", "nodes", "--format", "json"])
-        try expectSuccess(listing, "get nodes")
+        try NATLab.expectSuccess(listing, "get nodes")
         let nodes = try JSONDecoder().decode([Node].self, from: Data(listing.stdout.utf8))
         guard let id = nodes.first(where: { $0.metadata.name == node })?.spec.hostID else {
-            throw SupportError("\(node) is not in the inventory: \(listing.stdout)")
+            throw SupportError("\(node) is not in the inventory of \(name): \(listing.stdout)")
         }
         return id
     }

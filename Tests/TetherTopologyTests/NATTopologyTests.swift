@@ -3,9 +3,10 @@ import Testing
 import TetherTestSupport
 
 /// Issue 5, "Behind NAT, for real": devices in Linux network namespaces behind
-/// NAT and carrier NAT, reached only through the tunnels they dial out, and a
-/// tunnel that follows its device from one uplink to another. Needs root and
-/// nftables; cancelled with the reason elsewhere.
+/// NAT and carrier NAT, reached only through the tunnels they dial out, a
+/// tunnel that follows its device from one uplink to another, and a leaf
+/// cluster whose whole site sits behind NAT. Needs root and nftables;
+/// cancelled with the reason elsewhere.
 @Suite(.serialized) struct NATTopologyTests {
     /// Device namespace, its NAT router, and the router whose uplink the hub
     /// sees (the carrier's, behind double NAT).
@@ -17,7 +18,7 @@ import TetherTestSupport
     @Test func devicesBehindNATAndCarrierNATAreReachedOnlyThroughTheirTunnels() async throws {
         let lab = try await NATLab.start()
         defer { lab.stop() }
-        for site in Self.sites { try await lab.startNode(site.device, labels: "{site: \(site.router)}") }
+        for site in Self.sites { try await lab.hub.startNode(site.device, labels: "{site: \(site.router)}") }
         let login = try await lab.loginAlice()
         #expect(login.status == 0, "\(login.stderr)")
 
@@ -42,7 +43,7 @@ import TetherTestSupport
 
         // The cluster sees each device as its outermost router's uplink: the
         // proxy's connections come from there, never from a site's inside.
-        let peers = try await lab.proxyPeers()
+        let peers = try await lab.hub.proxyPeers()
         for site in Self.sites {
             let uplink = try #require(try lab.address(of: site.outermost, "wan"))
             #expect(peers.contains(uplink), "no connection from \(site.outermost) (\(uplink)) among \(peers)")
@@ -52,25 +53,25 @@ import TetherTestSupport
 
         // The audit log says the same.
         let robotUplink = try #require(try lab.address(of: "dallas-gw", "wan"))
-        let robotID = try await lab.hostID(of: "dallas-robot")
-        let connects = try await lab.audit("tunnel.connect").filter { $0.hostID == robotID }
+        let robotID = try await lab.hub.hostID(of: "dallas-robot")
+        let connects = try await lab.hub.audit("tunnel.connect").filter { $0.hostID == robotID }
         #expect(!connects.isEmpty)
         #expect(connects.allSatisfy { $0.remoteAddr == robotUplink }, "\(connects.map(\.remoteAddr))")
-        let joins = try await lab.audit("node.join").filter { $0.hostID == robotID }
+        let joins = try await lab.hub.audit("node.join").filter { $0.hostID == robotID }
         #expect(joins.map(\.remoteAddr) == [robotUplink])
     }
 
     @Test func tunnelFollowsTheRoverFromCellularToSatellite() async throws {
         let lab = try await NATLab.start()
         defer { lab.stop() }
-        try await lab.startNode("rover", labels: "{kind: rover}")
+        try await lab.hub.startNode("rover", labels: "{kind: rover}")
         #expect(try await lab.loginAlice().status == 0)
         let target = "\(lab.login)@rover"
         let cellular = try #require(try lab.address(of: "rover", "cell"))
         #expect(try await eventually { try await lab.tether(["ssh", target, "true"]).status == 0 }, "\(lab.log(of: "rover"))")
         #expect(try await lab.tether(["ssh", target, "hostname", "-I"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == cellular)
-        #expect(try await lab.proxyPeers().contains(try #require(try lab.address(of: "rover-cell", "wan"))))
-        let hostID = try await lab.hostID(of: "rover")
+        #expect(try await lab.hub.proxyPeers().contains(try #require(try lab.address(of: "rover-cell", "wan"))))
+        let hostID = try await lab.hub.hostID(of: "rover")
 
         let switched = Date()
         try lab.switchUplink(of: "rover", to: "sat")
@@ -80,7 +81,7 @@ import TetherTestSupport
         // Nobody touches the node: it notices the dead path and dials again.
         var reconnected: Date?
         let back = try await eventually(timeout: .seconds(60)) {
-            reconnected = try await lab.audit("tunnel.connect").lazy
+            reconnected = try await lab.hub.audit("tunnel.connect").lazy
                 .filter { $0.hostID == hostID }.compactMap(\.date).first { $0 > switched }
             return reconnected != nil
         }
@@ -96,6 +97,39 @@ import TetherTestSupport
         let addresses = try await lab.tether(["ssh", target, "hostname", "-I"])
         #expect(addresses.status == 0, "\(addresses.stderr)")
         #expect(addresses.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == satellite)
-        #expect(try await lab.proxyPeers().contains(try #require(try lab.address(of: "rover-sat", "wan"))))
+        #expect(try await lab.hub.proxyPeers().contains(try #require(try lab.address(of: "rover-sat", "wan"))))
+    }
+
+    /// A customer site running a leaf cluster: its auth + proxy and a device
+    /// on the site's LAN behind the NAT, the hub on the internet. Everything
+    /// at the site dials out: the leaf to the hub (to establish its trust,
+    /// then its tunnel), the device to the leaf.
+    @Test func hubUserReachesADeviceOfALeafClusterBehindNAT() async throws {
+        let lab = try await NATLab.start()
+        defer { lab.stop() }
+        let leaf = try await lab.startCluster("dallas", in: "dallas-leaf", iface: "eth0", roles: NATCluster.role("site-access"))
+        try await leaf.trust(lab.hub, roleMap: "- {remote: all-nodes, local: [site-access]}")
+        try await leaf.startNode("dallas-robot", labels: "{site: dallas}")
+        #expect(try await lab.loginAlice().status == 0)
+
+        // A hub user's session crosses the hub, the leaf's tunnel and the
+        // device's tunnel, and runs on the site's LAN.
+        let target = ["ssh", "--cluster", leaf.name, "\(lab.login)@dallas-robot"]
+        let reached = try await eventually(timeout: .seconds(30)) { try await lab.tether(target + ["true"]).status == 0 }
+        #expect(reached, "dallas-robot not reachable through the leaf: \(lab.log(of: "dallas"))\n\(lab.log(of: "dallas-robot"))")
+        let addresses = try await lab.tether(target + ["hostname", "-I"])
+        #expect(addresses.status == 0, "\(addresses.stderr)")
+        #expect(addresses.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == (try lab.address(of: "dallas-robot", "eth0")))
+
+        // The hub knows the leaf only as the site router's uplink.
+        let uplink = try #require(try lab.address(of: "dallas-gw", "wan"))
+        let connects = try await lab.hub.audit("tunnel.connect").filter { $0.leafCluster == leaf.name }
+        #expect(!connects.isEmpty)
+        #expect(connects.allSatisfy { $0.remoteAddr == uplink }, "\(connects.map(\.remoteAddr))")
+
+        // And nothing on the internet reaches the leaf's proxy, though the
+        // site's own devices do.
+        #expect(try await lab.probe(from: "inet", to: leaf.address, port: NATLab.proxyPort) == .timedOut)
+        #expect(try await lab.probe(from: "dallas-robot", to: leaf.address, port: NATLab.proxyPort) == .connected)
     }
 }

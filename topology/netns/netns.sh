@@ -19,6 +19,7 @@
 #   inet            the internet: LAN 10.77.0.0/24; 10.77.0.1 is the hub's public address
 #   dallas-gw       NAT router of site dallas, uplink on inet, LAN 192.168.1.0/24
 #   dallas-robot    device in site dallas (eth0)
+#   dallas-leaf     host for a leaf cluster's auth + proxy in site dallas (eth0)
 #   plant-cgn       carrier NAT, uplink on inet, LAN 100.64.2.0/24
 #   plant-gw        the customer's NAT router behind it, LAN 192.168.2.0/24
 #   plant-charger   device behind both NATs (eth0)
@@ -30,9 +31,9 @@
 # compose other layouts: tt_init ID; tt_internet; tt_router NAME UPSTREAM
 # LAN_PREFIX; tt_attach HOST ROUTER IFACE [standby]; tt_host_uplink; tt_switch;
 # tt_addr; tt_exec; tt_down.
-# A site that hosts a leaf cluster is one more host on its LAN, e.g.
-# `tt_attach dallas-leaf dallas-gw eth0`: the leaf's proxy listens on its LAN
-# address for the site's devices and dials the hub at 10.77.0.1 like they do.
+# A site that hosts a leaf cluster is one more host on its LAN, like
+# dallas-leaf: the leaf's proxy listens on its LAN address for the site's
+# devices and dials the hub at 10.77.0.1 like they do.
 
 TT_INTERNET_LAN=${TT_INTERNET_LAN:-10.77.0}   # the internet's /24; .1 is the hub's public address
 
@@ -233,6 +234,7 @@ tt_up() {
     tt_internet
     tt_router dallas-gw inet 192.168.1
     tt_attach dallas-robot dallas-gw eth0
+    tt_attach dallas-leaf dallas-gw eth0
     tt_router plant-cgn inet 100.64.2
     tt_router plant-gw plant-cgn 192.168.2
     tt_attach plant-charger plant-gw eth0
