@@ -48,7 +48,10 @@ public final class TunnelRegistry: Sendable {
             }
         )
         try sync.addHandler(PingKeepaliveHandler(policy: keepalive))
-        try sync.addHandler(CloseReasonRecorder(into: NIOLockedValueBox(nil)))
+        try sync.addHandler(CloseReasonRecorder(into: NIOLockedValueBox(nil)) { [weak self] in
+            // Offline from the keepalive's verdict, not from the end of the TLS close.
+            self?.forget(peerID: peerID, channel: channel)
+        })
 
         let status = TunnelStatus(peerID: peerID, connectedAt: Date(), remoteAddress: channel.remoteAddress?.ipAddress)
         let replaced = entries.withLockedValue { entries in
