@@ -3,21 +3,48 @@ import TetherCore
 import TetherIdentity
 import TetherStorage
 
-/// Benchmarks that need no network: `tether-bench audit [EVENTS] [BATCH]`
-/// and `tether-bench certs [COUNT]`. Run in release mode:
-/// `swift run -c release tether-bench audit`.
+/// Benchmarks and the load tools `bench/run` drives. Run in release mode
+/// (`swift build -c release --product tether-bench`).
 @main
 struct TetherBench {
-    static func main() throws {
+    static let usage = """
+        usage: tether-bench audit [EVENTS] [BATCH]
+               tether-bench certs [COUNT]
+               tether-bench echo COUNT COMMAND [ARG...]
+               tether-bench tunnels DATA_DIR CLUSTER PROXY_HOST:PORT COUNT
+               tether-bench relay LISTEN_PORT TARGET_HOST:PORT
+               tether-bench logins PROXY_HOST:PORT USER COUNT CONCURRENCY   (password on stdin)
+        """
+
+    static func main() async {
+        signal(SIGPIPE, SIG_IGN)  // a child or peer that went away is an error to report, not a crash
         let arguments = Array(CommandLine.arguments.dropFirst())
-        switch arguments.first {
-        case "audit":
-            try audit(events: integer(arguments, 1, default: 100_000), batch: integer(arguments, 2, default: 1_000))
-        case "certs":
-            try certificates(count: integer(arguments, 1, default: 5_000))
-        default:
-            print("usage: tether-bench audit [EVENTS] [BATCH] | certs [COUNT]")
-            exit(2)
+        do {
+            switch arguments.first {
+            case "audit":
+                try audit(events: integer(arguments, 1, default: 100_000), batch: integer(arguments, 2, default: 1_000))
+            case "certs":
+                try certificates(count: integer(arguments, 1, default: 5_000))
+            case "echo" where arguments.count >= 3:
+                try EchoLatency.run(count: try required(arguments, 1), command: Array(arguments.dropFirst(2)))
+            case "tunnels" where arguments.count == 5:
+                try await IdleTunnels.run(
+                    dataDirectory: arguments[1], cluster: arguments[2], proxy: try HostPort(parsing: arguments[3]),
+                    count: try required(arguments, 4))
+            case "relay" where arguments.count == 3:
+                try BlackholeRelay.run(listenPort: try required(arguments, 1), target: try HostPort(parsing: arguments[2]))
+            case "logins" where arguments.count == 5:
+                let password = readLine(strippingNewline: true) ?? ""
+                try await LoginRate.run(
+                    proxy: try HostPort(parsing: arguments[1]), user: arguments[2], password: password,
+                    count: try required(arguments, 3), concurrency: try required(arguments, 4))
+            default:
+                FileHandle.standardError.write(Data((usage + "\n").utf8))
+                exit(2)
+            }
+        } catch {
+            FileHandle.standardError.write(Data("tether-bench \(arguments.first ?? ""): \(error)\n".utf8))
+            exit(1)
         }
     }
 
@@ -46,6 +73,13 @@ struct TetherBench {
 
     private static func integer(_ arguments: [String], _ index: Int, default value: Int) -> Int {
         index < arguments.count ? Int(arguments[index]) ?? value : value
+    }
+
+    private static func required(_ arguments: [String], _ index: Int) throws(TetherError) -> Int {
+        guard let value = Int(arguments[index]), value > 0 else {
+            throw TetherError(.invalidArgument, "\"\(arguments[index])\" is not a positive whole number.")
+        }
+        return value
     }
 }
 

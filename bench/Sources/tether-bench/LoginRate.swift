@@ -1,0 +1,50 @@
+import Crypto
+import Foundation
+import NIOConcurrencyHelpers
+import NIOPosix
+import TetherAPI
+import TetherCore
+import TetherIdentity
+import TetherTransport
+
+/// `tether-bench logins PROXY_HOST:PORT USER COUNT CONCURRENCY`: COUNT
+/// password logins (`POST /v1/login` through the proxy to auth), CONCURRENCY
+/// at a time, each with fresh keys as `tether login` makes them. Measures
+/// the server's login path without a client process per login. The proxy's
+/// certificate is not checked: this talks to a cluster the suite just made
+/// on 127.0.0.1.
+enum LoginRate {
+    static func run(proxy: HostPort, user: String, password: String, count: Int, concurrency: Int) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let client = APIClient(address: proxy.description, tls: TLSSettings.unverifiedClient(), eventLoopGroup: group)
+        let remaining = NIOLockedValueBox(count)
+        let start = ContinuousClock.now
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                for _ in 0..<concurrency {
+                    tasks.addTask {
+                        while remaining.withLockedValue({ left in defer { left -= 1 }; return left > 0 }) {
+                            try await logIn(client: client, user: user, password: password)
+                        }
+                    }
+                }
+                try await tasks.waitForAll()
+            }
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        let seconds = (ContinuousClock.now - start).seconds
+        await client.shutdown()
+        print(String(format: "%d logins in %.3f s (%d at a time): %.1f logins/s", count, seconds, concurrency, Double(count) / seconds))
+    }
+
+    private static func logIn(client: APIClient, user: String, password: String) async throws {
+        let request = LoginRequest(
+            user: user, password: password, otp: nil,
+            sshPublicKey: SSHPrivateKey.generate(.ed25519).publicKey.authorizedKeyLine(),
+            tlsPublicKey: P256.Signing.PrivateKey().publicKey.pemRepresentation,
+            ttlSeconds: nil)
+        let _: LoginResponse = try await client.post(APIPath.login, body: request)
+    }
+}
