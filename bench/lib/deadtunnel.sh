@@ -61,13 +61,14 @@ if times:
 }
 
 # The node's relay connections include short API calls; its tunnel is the
-# one the proxy closed when it wrote tunnel.disconnect. Prints when the node
-# closed that connection (epoch ms), if it did.
+# one the proxy closed just after it wrote tunnel.disconnect (the proxy logs
+# the keepalive's verdict first, then closes, waiting up to 1 s for the TLS
+# goodbye). Prints when the node closed that connection (epoch ms), if it did.
 tether_near_close_ms() {  # PROXY_CLOSE_MS
     awk -v at="$1" '
-        $2 == "server-closed" { d = $1 - at; d = d < 0 ? -d : d; if (best == "" || d < best) { best = d; id = $3 } }
+        $2 == "server-closed" { d = $1 - at; if (d > -500 && d < 2500 && (best == "" || (d < 0 ? -d : d) < best)) { best = d < 0 ? -d : d; id = $3 } }
         $2 == "client-closed" { closed[$3] = $1 }
-        END { if (id != "" && best < 1000 && (id in closed)) print closed[id] }' "$WORK/relay-tether.events"
+        END { if (id != "" && (id in closed)) print closed[id] }' "$WORK/relay-tether.events"
 }
 
 # Keeps ssh -N -R RPORT through relay host HOST, restarting it 0.25 s after it exits.
