@@ -68,16 +68,14 @@ public final class CertificateTranslator: Sendable {
         let certificate = try SSHCertificate(authorizedKeyLine: line)
         let identity = try verifiedSSHIdentity(certificate, root: root, clientAddress: clientAddress)
         let mapping = try map(identity, through: trust, clientAddress: clientAddress)
-        var permissions: OpenSSHPermissions = .pty
-        if mapping.checker.portForwardingAllowed { permissions.insert(.portForwarding) }
         let logins = mapping.checker.allowedLogins
         let issued = try authority.userCA.issueUserCertificate(
             for: certificate.publicKey,
             identity: TetherCertificateIdentity(
                 user: identity.user, cluster: cluster, roles: mapping.roles, traits: identity.traits,
                 originCluster: root, originRoles: identity.roles),
-            principals: logins.isEmpty ? [LoginService.noLoginPrincipal] : logins,
-            ttl: mapping.ttl, permissions: permissions)
+            principals: mapping.checker.certificatePrincipals,
+            ttl: mapping.ttl, permissions: mapping.checker.certificatePermissions)
         try recordIssue("ssh", identity: identity, mapping: mapping, clientAddress: clientAddress) { event in
             event.fields["logins"] = .array(logins.map(JSONValue.string))
             event.fields["ssh_fingerprint"] = .string(certificate.publicKey.fingerprint)

@@ -27,11 +27,10 @@ public struct TrustedRoots: Sendable {
     /// A new trust registers with the root first; nothing is stored unless
     /// the root agreed.
     public func establish(_ trusted: TrustedCluster, replace: Bool, eventLoopGroup: any EventLoopGroup) async throws(TetherError) -> Outcome {
-        try Resource.trustedCluster(trusted).validate()
+        try Resource.trustedCluster(trusted).validate()  // role_map included
         guard trusted.name != cluster else {
             throw TetherError(.invalidArgument, "cluster \(cluster) cannot trust itself; name the root cluster in metadata.name.")
         }
-        _ = try RoleMap(trusted.spec.roleMap)
         if try resources.get(.trustedCluster, trusted.name) != nil {
             guard replace else {
                 throw TetherError(.alreadyExists, "cluster \(cluster) already trusts \(trusted.name); use tetherctl create -f to change the trust.")

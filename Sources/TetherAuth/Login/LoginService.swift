@@ -47,12 +47,10 @@ public struct LoginService: Sendable {
         let logins = checker.allowedLogins
         let roles = user.spec.roles
 
-        var permissions: OpenSSHPermissions = .pty
-        if checker.portForwardingAllowed { permissions.insert(.portForwarding) }
         let identity = TetherCertificateIdentity(user: name, cluster: authority.cluster, roles: roles, traits: user.spec.traits)
         let sshCertificate = try authority.userCA.issueUserCertificate(
-            for: sshKey, identity: identity, principals: logins.isEmpty ? [Self.noLoginPrincipal] : logins,
-            ttl: ttl, permissions: permissions
+            for: sshKey, identity: identity, principals: checker.certificatePrincipals,
+            ttl: ttl, permissions: checker.certificatePermissions
         )
         let tlsCertificate = try authority.tlsCA.issueClientCertificate(user: name, roles: roles, publicKey: tlsKey, ttl: ttl)
 
@@ -79,10 +77,6 @@ public struct LoginService: Sendable {
             clusterInfo: authority.clusterInfo(proxyPublicAddress: proxyPublicAddress)
         )
     }
-
-    /// A principal no account is called, for users whose roles allow no
-    /// login: their certificate still works for listing, never for SSH.
-    static let noLoginPrincipal = "-tether-no-login-"
 
     private func authenticate(_ request: LoginRequest, remoteAddress: String?) throws(TetherError) -> User {
         let name = request.user

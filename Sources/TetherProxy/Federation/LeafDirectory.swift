@@ -24,9 +24,12 @@ final class LeafDirectory: Sendable {
     }
 
     func refresh() throws {
+        let known = entries.withLockedValue { $0 }
         var fresh: [String: Entry] = [:]
         for leaf in try source.leafClusters() {
-            let certificates = try leaf.tlsCAPEMs.flatMap { pem throws(TetherError) in try PEMCoding.certificates(fromPEM: pem) }
+            // CA certificates are parsed once, not at every refresh.
+            let certificates = try known[leaf.name].flatMap { $0.leaf.tlsCAPEMs == leaf.tlsCAPEMs ? $0.tlsCAs : nil }
+                ?? leaf.tlsCAPEMs.flatMap { pem throws(TetherError) in try PEMCoding.certificates(fromPEM: pem) }
             fresh[leaf.name] = Entry(leaf: leaf, tlsCAs: certificates)
         }
         let removed = entries.withLockedValue { entries in

@@ -22,12 +22,10 @@ struct LeafRelay: Sendable {
         guard leaves.leaf(named: cluster) != nil else {
             return eventLoop.makeFailedFuture(TetherError(.notFound, "cluster \(cluster) is not a leaf of this cluster; `tether clusters` lists the clusters you can reach."))
         }
-        guard leaves.isOnline(cluster) else {
-            return eventLoop.makeFailedFuture(leaves.offline(cluster))
-        }
         let leaves = leaves
         return registry.openStream(to: TunnelPeer.leaf(cluster: cluster).registryID, request: request, on: eventLoop, initializer: initializer)
             .flatMapErrorThrowing { error in
+                // No tunnel says "offline"; a refusal from the leaf itself passes through.
                 guard (error as? TetherError)?.code == .unavailable, !leaves.isOnline(cluster) else { throw error }
                 throw leaves.offline(cluster)
             }
