@@ -212,7 +212,7 @@ let package = Package(
         .testTarget(name: "TetherIdentityTests", dependencies: ["TetherIdentity", "TetherCore", "TetherTestSupport"]),
         .testTarget(name: "TetherPolicyTests", dependencies: ["TetherPolicy", "TetherCore"]),
         .testTarget(name: "TetherConfigTests", dependencies: ["TetherConfig", "TetherCore"]),
-        .testTarget(name: "TetherStorageTests", dependencies: ["TetherStorage", "TetherCore"]),
+        .testTarget(name: "TetherStorageTests", dependencies: ["TetherStorage", "TetherCore", "TetherTestSupport"]),
         .testTarget(
             name: "TetherTunnelTests",
             dependencies: nio + [
@@ -236,7 +236,7 @@ let package = Package(
         .testTarget(
             name: "TetherClientTests",
             dependencies: nio + [
-                "TetherClient", "TetherCore", "TetherIdentity", "TetherAPI", "TetherTransport",
+                "TetherClient", "TetherCore", "TetherIdentity", "TetherAPI", "TetherTransport", "TetherTestSupport",
                 // In-process stand-ins for the proxy and a node: TLS, ALPN routing, HTTP, an SSH server.
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -255,7 +255,7 @@ let package = Package(
         ),
         // Real processes: tetherd, tether, tetherctl, stock ssh, on 127.0.0.1.
         .testTarget(name: "TetherEndToEndTests", dependencies: ["TetherCore", "TetherTestSupport"]),
-        .testTarget(name: "TetherCLITests", dependencies: ["TetherCore"]),
+        .testTarget(name: "TetherCLITests", dependencies: ["TetherCore", "TetherTestSupport"]),
         .testTarget(
             name: "TetherTopologyTests",
             dependencies: ["TetherCore", "TetherTestSupport", .product(name: "Yams", package: "Yams")]

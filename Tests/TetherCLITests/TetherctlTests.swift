@@ -1,4 +1,5 @@
 import Foundation
+import TetherTestSupport
 import Testing
 
 /// `tetherctl` as an administrator uses it: a real binary on a real data directory.
@@ -123,15 +124,10 @@ import Testing
     /// Runs SQL with the sqlite3 command-line tool.
     @discardableResult
     private func sqlite(_ database: String, _ sql: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [database, sql]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CLITestError("sqlite3 failed on: \(sql)") }
-        return String(decoding: data, as: UTF8.self)
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let result = try ProcessSupport.run("/usr/bin/sqlite3", [database, sql], in: directory)
+        guard result.status == 0 else { throw SupportError("sqlite3 failed on: \(sql): \(result.stderr)") }
+        return result.stdout
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import TetherTestSupport
 import Foundation
 import TetherAPI
 import TetherClient
@@ -31,7 +32,7 @@ import Testing
     @Test func savedIdentityReadsBackWithPrivateModes() throws {
         let home = try TemporaryDirectory()
         defer { home.remove() }
-        let store = ProfileStore(directory: home.path + "/tether")
+        let store = ProfileStore(directory: home.path("tether"))
         let identity = try sampleIdentity()
 
         try store.save(identity)
@@ -53,7 +54,7 @@ import Testing
     @Test func removeLeavesNothingToLoad() throws {
         let home = try TemporaryDirectory()
         defer { home.remove() }
-        let store = ProfileStore(directory: home.path + "/tether")
+        let store = ProfileStore(directory: home.path("tether"))
         try store.save(try sampleIdentity())
         try store.saveKnownHosts("robot-17.acme ssh-ed25519 AAAA\n")
 

@@ -1,5 +1,6 @@
 import Foundation
 import TetherClient
+import TetherTestSupport
 import Testing
 
 /// Stock OpenSSH through `tether config`: ssh → ProxyCommand `tether proxy
@@ -13,7 +14,7 @@ import Testing
     func stockSSHRunsACommandThroughTheGeneratedConfig() async throws {
         try await ClientFixture.with { fixture in
             try await fixture.logIn()
-            let configPath = fixture.home.path + "/ssh_config"
+            let configPath = fixture.home.path("ssh_config")
             try await fixture.client.openSSHConfig(tetherPath: Self.tetherBinary).write(toFile: configPath, atomically: true, encoding: .utf8)
 
             let (status, errors) = try await Self.run("/usr/bin/ssh", ["-F", configPath, "-o", "BatchMode=yes", "diagnostics@robot-17.acme", "exit 7"])
@@ -27,15 +28,20 @@ import Testing
     }
 
     private static func run(_ executable: String, _ arguments: [String]) async throws -> (Int32, String) {
-        let result = try await ProcessRun.run(executable, arguments)
-        return (result.status, result.errors)
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let result = try await ProcessSupport.run(executable, arguments, in: directory)
+        return (result.status, result.stderr)
     }
 }
 
 /// The `tether` binary itself, as a user runs it: exit statuses, pipes.
 @Suite struct TetherBinaryTests {
-    private func tether(_ arguments: [String], home: String, input: String? = nil) async throws -> ProcessRun.Result {
-        try await ProcessRun.run(StockSSHTests.tetherBinary, arguments, environment: ["TETHER_HOME": home], input: input)
+    private func tether(_ arguments: [String], home: String, input: String? = nil) async throws -> CommandResult {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        return try await ProcessSupport.run(
+            StockSSHTests.tetherBinary, arguments, in: directory, stdin: input, environment: ["TETHER_HOME": home])
     }
 
     @Test(.enabled(if: StockSSHTests.available, "needs the built tether binary"))
@@ -45,15 +51,15 @@ import Testing
             let home = fixture.client.store.directory
 
             let exit = try await tether(["ssh", "root@robot-17", "exit", "7"], home: home)
-            #expect(exit.status == 7, "stderr: \(exit.errors)")
+            #expect(exit.status == 7, "stderr: \(exit.stderr)")
 
             let cat = try await tether(["ssh", "robot-17", "cat"], home: home, input: "through a pipe\n")
-            #expect(cat.status == 0, "stderr: \(cat.errors)")
-            #expect(cat.output == "through a pipe\n")
+            #expect(cat.status == 0, "stderr: \(cat.stderr)")
+            #expect(cat.stdout == "through a pipe\n")
 
             let both = try await tether(["ssh", "-l", "root", "robot-17", "both"], home: home)
-            #expect(both.output == "to stdout\n")
-            #expect(both.errors == "to stderr\n")
+            #expect(both.stdout == "to stdout\n")
+            #expect(both.stderr == "to stderr\n")
         }
     }
 
@@ -61,45 +67,8 @@ import Testing
     func errorsAreOneSentenceAndNonZero() async throws {
         let home = try TemporaryDirectory()
         defer { home.remove() }
-        let result = try await tether(["ls"], home: home.path)
+        let result = try await tether(["ls"], home: home.url.path)
         #expect(result.status == 1)
-        #expect(result.errors == "you are not logged in (no profile in \(home.path)); run tether login --proxy HOST:PORT --user NAME.\n")
-    }
-}
-
-/// Runs a program to completion, collecting its output.
-enum ProcessRun {
-    struct Result {
-        var status: Int32
-        var output: String
-        var errors: String
-    }
-
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil) async throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let stdin = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        let finished = AsyncStream<Int32> { continuation in
-            process.terminationHandler = { continuation.yield($0.terminationStatus); continuation.finish() }
-        }
-        try process.run()
-        if let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try stdin.fileHandleForWriting.close()
-        }
-        // Drain both pipes before waiting, so a chatty child never blocks on a full pipe.
-        async let outputText = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        async let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let texts = await (outputText, errorText)
-        var status: Int32 = -1
-        for await code in finished { status = code }
-        return Result(status: status, output: texts.0, errors: texts.1)
+        #expect(result.stderr == "you are not logged in (no profile in \(home.url.path)); run tether login --proxy HOST:PORT --user NAME.\n")
     }
 }

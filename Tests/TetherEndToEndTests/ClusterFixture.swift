@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import TetherTestSupport
+import Testing
 
 /// A whole cluster as real processes on 127.0.0.1: `tetherd` running auth and
 /// proxy plus nodes (by default a tunnel node `robot-1`, which never listens,
@@ -75,8 +76,7 @@ final class ClusterFixture {
     deinit { stop() }
 
     func stop() {
-        for process in processes.values { process.terminate() }
-        processes = [:]
+        for name in processes.keys { kill(name) }
         directory.remove()
     }
 
@@ -131,8 +131,11 @@ final class ClusterFixture {
         try await ProcessSupport.waitUntilAccepting(port: proxyPort, within: 30)
     }
 
+    /// Stops one process, as an operator would, with SIGTERM; one that does
+    /// not stop in time is killed and fails the test.
     func kill(_ name: String) {
-        processes.removeValue(forKey: name)?.terminate()
+        guard let process = processes.removeValue(forKey: name), !process.terminate() else { return }
+        Issue.record("\(name) did not stop within 10 s of SIGTERM and was killed")
     }
 
     private func start(_ name: String, config: String) throws {

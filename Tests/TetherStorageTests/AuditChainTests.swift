@@ -4,11 +4,11 @@ import TetherCore
 import TetherStorage
 
 @Suite struct AuditChainTests {
-    let directory: TemporaryDirectory
+    let directory: DatabaseDirectory
     let store: SQLiteStore
 
     init() throws {
-        directory = try TemporaryDirectory()
+        directory = try DatabaseDirectory()
         store = try SQLiteStore(path: directory.database)
         try store.append((0..<6).map { sampleEvent(at: Double($0), user: "user\($0)") })
     }

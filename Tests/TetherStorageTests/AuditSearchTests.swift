@@ -4,11 +4,11 @@ import TetherCore
 import TetherStorage
 
 @Suite struct AuditSearchTests {
-    let directory: TemporaryDirectory
+    let directory: DatabaseDirectory
     let store: SQLiteStore
 
     init() throws {
-        directory = try TemporaryDirectory()
+        directory = try DatabaseDirectory()
         store = try SQLiteStore(path: directory.database)
         try store.append([
             sampleEvent("user.login", at: 0, node: nil, labels: nil),                                        // 1

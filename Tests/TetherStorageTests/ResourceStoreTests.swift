@@ -4,12 +4,12 @@ import TetherCore
 import TetherStorage
 
 @Suite struct ResourceStoreTests {
-    let directory: TemporaryDirectory
+    let directory: DatabaseDirectory
     let clock = SteppingClock()
     let store: SQLiteStore
 
     init() throws {
-        directory = try TemporaryDirectory()
+        directory = try DatabaseDirectory()
         store = try SQLiteStore(path: directory.database, clock: clock)
     }
 
@@ -70,7 +70,7 @@ import TetherStorage
 
 @Suite struct SQLiteStoreFileTests {
     @Test func reopeningKeepsDataAndReappliesNoMigration() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try DatabaseDirectory()
         let listMigrations = "SELECT identifier FROM grdb_migrations ORDER BY rowid"
         do {
             let store = try SQLiteStore(path: directory.database)
@@ -87,7 +87,7 @@ import TetherStorage
     }
 
     @Test func aDatabaseFromANewerVersionIsRefused() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try DatabaseDirectory()
         _ = try SQLiteStore(path: directory.database)
         try sqliteShell(directory.database, "INSERT INTO grdb_migrations (identifier) VALUES ('v99-future')")
         let error = tetherError { _ = try SQLiteStore(path: directory.database) }
@@ -96,7 +96,7 @@ import TetherStorage
     }
 
     @Test func fileIsPrivateAndInWALMode() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try DatabaseDirectory()
         let store = try SQLiteStore(dataDirectory: directory.file("data"))
         #expect(store.path == directory.database)
         let fileMode = try FileManager.default.attributesOfItem(atPath: directory.database)[.posixPermissions] as? Int
@@ -108,7 +108,7 @@ import TetherStorage
     }
 
     @Test func aFileThatIsNotADatabaseIsAStorageErrorNamingIt() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try DatabaseDirectory()
         let path = directory.file("junk.sqlite")
         try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
         let error = tetherError { _ = try SQLiteStore(path: path) }

@@ -4,12 +4,12 @@ import TetherCore
 import TetherStorage
 
 @Suite struct SessionRecordingTests {
-    let directory: TemporaryDirectory
+    let directory: DatabaseDirectory
     let store: SQLiteStore
     let clock = SteppingClock()
 
     init() throws {
-        directory = try TemporaryDirectory()
+        directory = try DatabaseDirectory()
         store = try SQLiteStore(path: directory.database)
     }
 

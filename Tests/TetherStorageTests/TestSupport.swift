@@ -1,19 +1,17 @@
 import Foundation
+import TetherTestSupport
 import TetherCore
 import TetherStorage
 
-/// A fresh directory under the system temp dir, removed when released.
-final class TemporaryDirectory {
-    let path: String
+/// A scratch directory for one test's database, removed when released.
+final class DatabaseDirectory {
+    private let scratch: TemporaryDirectory
 
-    init() throws {
-        path = (NSTemporaryDirectory() as NSString).appendingPathComponent("tether-storage-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
+    init() throws { scratch = try TemporaryDirectory() }
 
-    deinit { try? FileManager.default.removeItem(atPath: path) }
+    deinit { scratch.remove() }
 
-    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+    func file(_ name: String) -> String { scratch.path(name) }
 
     /// The database path tests use.
     var database: String { file("data/tether.sqlite") }
@@ -45,19 +43,14 @@ func sampleEvent(
 }
 
 /// Runs the `sqlite3` command-line shell on `database`: a second process
-/// editing the file behind the store's back, as an intruder would.
+/// editing the file behind the store's back, as an intruder would. Its
+/// output is stdout then stderr.
 @discardableResult
 func sqliteShell(_ database: String, _ sql: String) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["sqlite3", database, sql]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, output)
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let result = try ProcessSupport.run("/usr/bin/sqlite3", [database, sql], in: directory)
+    return (result.status, result.stdout + result.stderr)
 }
 
 /// The TetherError `body` throws, or nil if it throws none.

@@ -6,9 +6,11 @@ import Glibc
 
 /// A child process started with posix_spawn and reaped with waitpid.
 ///
-/// Foundation's `Process.waitUntilExit` hung here when several tests ran
-/// children in parallel (the children had exited but were never reaped),
-/// so the tests manage their children directly.
+/// Foundation's `Process` is not used in the tests: its `waitUntilExit` hung
+/// here when several tests ran children in parallel, and the children it
+/// starts inherit every descriptor the test process has open, so a long-lived
+/// child (a tetherd) could hold another test's pipe open forever. A
+/// ChildProcess sees only its stdin, stdout and stderr.
 public final class ChildProcess: @unchecked Sendable {
     public let pid: pid_t
     /// Guarded by `lock`: the exit code once reaped.
@@ -24,7 +26,8 @@ public final class ChildProcess: @unchecked Sendable {
         stdoutPath: String,
         stderrPath: String,
         stdinPath: String = "/dev/null",
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        workingDirectory: String? = nil
     ) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -32,6 +35,8 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        try SpawnExtensions.closeInheritedDescriptors(&actions)
+        if let workingDirectory { try SpawnExtensions.changeDirectory(&actions, to: workingDirectory) }
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
@@ -95,11 +100,44 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    /// Sends SIGTERM and reaps the child.
-    public func terminate() {
-        let running = lock.withLock { exitStatus == nil }
-        guard running else { return }
+    /// Sends SIGTERM and reaps the child; if it has not ended after `grace`,
+    /// kills it so a stuck child cannot hang the tests. Whether it ended on
+    /// SIGTERM within the grace period.
+    @discardableResult
+    public func terminate(grace: Duration = .seconds(10)) -> Bool {
+        guard isRunning else { return true }
         kill(pid, SIGTERM)
+        let deadline = ContinuousClock.now + grace
+        while ContinuousClock.now < deadline {
+            if !isRunning { return true }
+            usleep(10_000)  // poll interval
+        }
+        kill(pid, SIGKILL)
         wait()
+        return false
+    }
+}
+
+/// glibc's posix_spawn extensions (2.29 and 2.34) that its Swift module
+/// does not import, looked up at run time.
+private enum SpawnExtensions {
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    private typealias AddChangeDirectory = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+
+    private static func symbol<Function>(_ name: String, as type: Function.Type) throws -> Function {
+        guard let address = dlsym(dlopen(nil, RTLD_NOW), name) else {
+            throw SupportError("this C library lacks \(name) (glibc 2.34 or later is needed)")
+        }
+        return unsafeBitCast(address, to: type)
+    }
+
+    static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) throws {
+        let addCloseFrom = try symbol("posix_spawn_file_actions_addclosefrom_np", as: AddCloseFrom.self)
+        guard addCloseFrom(&actions, 3) == 0 else { throw SupportError("posix_spawn_file_actions_addclosefrom_np failed") }
+    }
+
+    static func changeDirectory(_ actions: inout posix_spawn_file_actions_t, to directory: String) throws {
+        let addChangeDirectory = try symbol("posix_spawn_file_actions_addchdir_np", as: AddChangeDirectory.self)
+        guard addChangeDirectory(&actions, directory) == 0 else { throw SupportError("cannot change the child's directory to \(directory)") }
     }
 }

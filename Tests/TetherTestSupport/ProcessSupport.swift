@@ -12,16 +12,18 @@ public struct CommandResult {
 }
 
 public enum ProcessSupport {
-    /// Runs `executable` with `arguments`, waits for it, and captures its
-    /// output (through files, so neither stream can fill up and block it).
+    /// Runs `executable` with `arguments` (in `workingDirectory`, or this
+    /// process's), waits for it, and captures its output (through files in
+    /// `directory`, so neither stream can fill up and block it).
     public static func run(
         _ executable: String,
         _ arguments: [String],
         in directory: TemporaryDirectory,
         stdin: String? = nil,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        workingDirectory: String? = nil
     ) throws -> CommandResult {
-        let (child, output) = try start(executable, arguments, in: directory, stdin: stdin, environment: environment)
+        let (child, output) = try start(executable, arguments, in: directory, stdin: stdin, environment: environment, workingDirectory: workingDirectory)
         return output.result(status: child.wait())
     }
 
@@ -31,9 +33,10 @@ public enum ProcessSupport {
         _ arguments: [String],
         in directory: TemporaryDirectory,
         stdin: String? = nil,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        workingDirectory: String? = nil
     ) async throws -> CommandResult {
-        let (child, output) = try start(executable, arguments, in: directory, stdin: stdin, environment: environment)
+        let (child, output) = try start(executable, arguments, in: directory, stdin: stdin, environment: environment, workingDirectory: workingDirectory)
         return output.result(status: await child.exitCode())
     }
 
@@ -55,13 +58,15 @@ public enum ProcessSupport {
         _ arguments: [String],
         in directory: TemporaryDirectory,
         stdin: String?,
-        environment: [String: String]
+        environment: [String: String],
+        workingDirectory: String?
     ) throws -> (ChildProcess, OutputFiles) {
         let name = UUID().uuidString
         let output = OutputFiles(stdoutPath: directory.path("\(name).stdout"), stderrPath: directory.path("\(name).stderr"))
         let stdinPath = try stdin.map { try directory.write($0, to: "\(name).stdin") } ?? "/dev/null"
         let child = try ChildProcess(
-            executable, arguments, stdoutPath: output.stdoutPath, stderrPath: output.stderrPath, stdinPath: stdinPath, environment: environment
+            executable, arguments, stdoutPath: output.stdoutPath, stderrPath: output.stderrPath, stdinPath: stdinPath, environment: environment,
+            workingDirectory: workingDirectory
         )
         return (child, output)
     }

@@ -46,7 +46,9 @@ final class NATLab {
     }
 
     func stop() {
-        for process in processes.values { process.terminate() }
+        for (name, process) in processes where !process.terminate() {
+            Issue.record("\(name) did not stop within 10 s of SIGTERM and was killed")
+        }
         processes = [:]
         if isUp { _ = try? Self.netns(["down", id], in: directory) }
         isUp = false

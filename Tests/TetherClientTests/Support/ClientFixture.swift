@@ -1,4 +1,5 @@
 import Foundation
+import TetherTestSupport
 import NIOConcurrencyHelpers
 import TetherAPI
 import TetherClient
@@ -37,7 +38,7 @@ struct ClientFixture {
         let home = try TemporaryDirectory()
         let fixture = ClientFixture(
             cluster: cluster, node: node, api: api, proxy: proxy, home: home,
-            client: UserClient(store: ProfileStore(directory: home.path + "/profile"))
+            client: UserClient(store: ProfileStore(directory: home.path("profile")))
         )
         do {
             let result = try await body(fixture)

@@ -49,15 +49,3 @@ struct TestHostKey: Sendable {
     var nioKey: NIOSSHPrivateKey { NIOSSHPrivateKey(ed25519Key: key) }
     var authorizedKeyLine: String { SSHPrivateKey.ed25519(key).publicKey.authorizedKeyLine() }
 }
-
-/// A temporary profile directory, removed by the caller's `defer`.
-struct TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("tether-client-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
