@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 import TetherAPI
@@ -6,6 +7,7 @@ import TetherCore
 import TetherIdentity
 import TetherPolicy
 import TetherStorage
+import X509
 
 /// A root `hub` and a leaf `acme-dallas` in two data directories sharing a
 /// clock; the trust is registered on the root and stored on the leaf as
@@ -116,5 +118,45 @@ private struct Trust {
         try trust.setTrust(roleMap: [RoleMapEntry(remote: "acme-support", local: ["site-support"])], enabled: false)
         let disabled = #expect(throws: TetherError.self) { try trust.leaf.translator.translateSSH(rootLine, from: "hub", clientAddress: nil) }
         #expect(disabled?.message.contains("disabled its trust in hub") == true)
+    }
+
+    @Test func aRootUserIsReissuedATLSCertificateNamingHerClusterAndOwnsOnlyHerOwnRecordings() async throws {
+        let trust = try Trust()
+        let key = P256.Signing.PrivateKey()
+        let rootCertificate = try trust.root.authority.tlsCA.issueClientCertificate(
+            user: "alice", roles: ["acme-support"], publicKey: key.publicKey, ttl: .minutes(10))
+        let der = try await trust.leaf.translator.translateTLS(try rootCertificate.serializeAsPEM().derBytes, from: "hub", clientAddress: nil)
+        let visitor = try TLSIdentity(certificate: try Certificate(derEncoded: der))
+        #expect(visitor == TLSIdentity(kind: .user, name: "alice", cluster: "acme-dallas", roles: ["site-support"], originCluster: "hub"))
+
+        // A root certificate that itself came from another cluster is not carried one hop further.
+        let secondHand = try trust.root.authority.tlsCA.issueClientCertificate(
+            user: "alice", roles: ["acme-support"], publicKey: key.publicKey, originCluster: "elsewhere", ttl: .minutes(10))
+        let refused = await #expect(throws: TetherError.self) {
+            try await trust.leaf.translator.translateTLS(try secondHand.serializeAsPEM().derBytes, from: "hub", clientAddress: nil)
+        }
+        #expect(refused?.code == .accessDenied)
+
+        // The leaf's own alice and the root's alice each replay only their own sessions.
+        for (session, origin) in [("local", nil), ("visit", "hub")] as [(String, String?)] {
+            try trust.leaf.audit.record("session.start") { event in
+                event.user = "alice"
+                event.sessionID = session
+                event.originCluster = origin
+            }
+            let recorder = SessionRecorder(
+                sessionID: session, context: AuditEvent(event: "session.data", time: trust.clock.now(), cluster: "acme-dallas", user: "alice"),
+                log: trust.leaf.store, clock: trust.clock)
+            try recorder.record(.start(login: "alice", node: "robot-17", term: "xterm", size: TerminalSize(columns: 80, rows: 24)))
+            try recorder.record(.end(exitStatus: 0))
+        }
+        let localAlice = TLSIdentity(kind: .user, name: "alice", cluster: "acme-dallas", roles: ["site-support"])
+        #expect(try trust.leaf.playback.playback(sessionID: "visit", for: visitor, remoteAddress: nil).frames.count == 2)
+        #expect(try trust.leaf.playback.playback(sessionID: "local", for: localAlice, remoteAddress: nil).frames.count == 2)
+        let trespass = #expect(throws: TetherError.self) {
+            try trust.leaf.playback.playback(sessionID: "local", for: visitor, remoteAddress: nil)
+        }
+        #expect(trespass?.message.hasPrefix("alice of cluster hub may not replay session local") == true)
+        #expect(throws: TetherError.self) { try trust.leaf.playback.playback(sessionID: "visit", for: localAlice, remoteAddress: nil) }
     }
 }

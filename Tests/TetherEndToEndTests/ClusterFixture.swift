@@ -104,9 +104,9 @@ final class ClusterFixture {
         )
     }
 
-    /// The session ids of recorded `session.start` events, oldest first.
-    func sessionIDs() async throws -> [String] {
-        let search = try await tetherctl(["audit", "search", "--type", "session.start", "--format", "json"]).stdout
+    /// The session ids of recorded `event`s (by default `session.start`), oldest first.
+    func sessionIDs(with event: String = "session.start") async throws -> [String] {
+        let search = try await tetherctl(["audit", "search", "--type", event, "--format", "json"]).stdout
         let pattern = try Regex(#""session_id" *: *"([^"]+)""#)
         return search.matches(of: pattern).compactMap { $0.output[1].substring.map(String.init) }
     }

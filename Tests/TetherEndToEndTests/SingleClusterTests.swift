@@ -131,7 +131,8 @@ import TetherTestSupport
 
         var sessionID: String?
         #expect(try await eventually {
-            sessionID = try await cluster.sessionIDs().last
+            // Its end arrives after all of its recording.
+            sessionID = try await cluster.sessionIDs(with: "session.end").last
             return sessionID != nil
         })
         let playback = try await cluster.tether(["play", try #require(sessionID), "--speed", "0"])

@@ -47,6 +47,12 @@ import X509
         #expect(identity == TLSIdentity(kind: .user, name: "alice smith", cluster: "acme", roles: ["access", "ops"]))
         #expect(identity.uri == "tether://acme/user/alice%20smith")
 
+        let visitor = try authority.issueClientCertificate(
+            user: "alice", roles: ["ops"], publicKey: P256.Signing.PrivateKey().publicKey, originCluster: "hub one", ttl: .hours(1))
+        let visitorIdentity = try await verifier().verify(visitor, for: .client)
+        #expect(visitorIdentity == TLSIdentity(kind: .user, name: "alice", cluster: "acme", roles: ["ops"], originCluster: "hub one"))
+        #expect(visitorIdentity.uri == "tether://acme/user/alice?origin=hub%20one")
+
         let error = await #expect(throws: TetherError.self) { try await verifier().verify(leaf, for: .server) }
         #expect(error?.code == .accessDenied)
     }

@@ -4,8 +4,9 @@ import TetherCore
 import TetherIdentity
 import TetherStorage
 
-/// Recorded sessions for `tether play`: to their own user, or to roles
-/// allowed verb `read` on resource `session`.
+/// Recorded sessions for `tether play`: to their own user (the same name
+/// from the same cluster: a root's alice does not own a local alice's
+/// sessions), or to roles allowed verb `read` on resource `session`.
 public struct SessionPlaybackService: Sendable {
     let log: any AuditLog
     let resources: ClusterResources
@@ -14,12 +15,16 @@ public struct SessionPlaybackService: Sendable {
 
     public func playback(sessionID: String, for user: TLSIdentity, remoteAddress: String?) throws(TetherError) -> SessionPlayback {
         let start = try log.search(AuditQuery(types: ["session.start"], sessionID: sessionID, limit: 1)).first
-        let owner = start?.event.user
-        if owner != user.name {
+        let isOwner = start.map { $0.event.user == user.name && $0.event.originCluster == user.originCluster } ?? false
+        if !isOwner {
             let checker = try resources.accessChecker(user: user.name, roleNames: user.roles, traits: [:], clock: clock)
             if case .denied(let reason) = checker.checkRule(resource: "session", verb: "read") {
-                try audit.refusal(reason, user: user.name, remoteAddress: remoteAddress) { $0.sessionID = sessionID }
-                throw TetherError(.accessDenied, "\(user.name) may not replay session \(sessionID): \(reason).")
+                try audit.refusal(reason, user: user.name, remoteAddress: remoteAddress) { event in
+                    event.sessionID = sessionID
+                    event.originCluster = user.originCluster
+                }
+                let who = user.name + (user.originCluster.map { " of cluster \($0)" } ?? "")
+                throw TetherError(.accessDenied, "\(who) may not replay session \(sessionID): \(reason).")
             }
         }
         let frames = try SessionRecording.load(sessionID: sessionID, from: log)

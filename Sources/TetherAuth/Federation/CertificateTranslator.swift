@@ -103,7 +103,8 @@ public final class CertificateTranslator: Sendable {
             throw TetherError(.invalidArgument, "the root user's TLS key is not ECDSA P-256.")
         }
         let mapping = try map(identity, through: trust, clientAddress: clientAddress)
-        let issued = try authority.tlsCA.issueClientCertificate(user: identity.user, roles: mapping.roles, publicKey: publicKey, ttl: mapping.ttl)
+        let issued = try authority.tlsCA.issueClientCertificate(
+            user: identity.user, roles: mapping.roles, publicKey: publicKey, originCluster: root, ttl: mapping.ttl)
         try recordIssue("tls", identity: identity, mapping: mapping, clientAddress: clientAddress) { _ in }
         let encoded: [UInt8]
         do {
@@ -147,7 +148,7 @@ public final class CertificateTranslator: Sendable {
     private func verifiedTLSIdentity(_ certificate: Certificate, root: String, clientAddress: String?) async throws(TetherError) -> RootIdentity {
         do throws(TetherError) {
             let identity = try await TLSCertificateVerifier(trustedCAs: try foreign.tlsCAs(of: root), clock: clock).verify(certificate, for: .client)
-            guard identity.kind == .user, identity.cluster == root else {
+            guard identity.kind == .user, identity.cluster == root, identity.originCluster == nil else {
                 throw TetherError(.accessDenied, "\(identity) is not a user of cluster \(root).")
             }
             return RootIdentity(user: identity.name, cluster: root, roles: identity.roles, traits: [:], expires: certificate.notValidAfter)

@@ -83,9 +83,10 @@ public struct TLSCertificateAuthority: Sendable {
         usage: TLSKeyUsage,
         dnsNames: [String] = [],
         ipAddresses: [String] = [],
+        originCluster: String? = nil,
         ttl: TimeSpan
     ) throws(TetherError) -> Certificate {
-        let identity = TLSIdentity(kind: kind, name: name, cluster: clusterName, roles: roles)
+        let identity = TLSIdentity(kind: kind, name: name, cluster: clusterName, roles: roles, originCluster: originCluster)
         var alternativeNames: [GeneralName] = dnsNames.map { .dnsName($0) }
         for address in ipAddresses {
             guard let bytes = IPAddressBytes.parse(address) else {
@@ -135,8 +136,11 @@ public struct TLSCertificateAuthority: Sendable {
                              dnsNames: dnsNames, ipAddresses: ipAddresses, ttl: ttl)
     }
 
-    /// A user's client certificate.
-    public func issueClientCertificate(user: String, roles: [String], publicKey: P256.Signing.PublicKey, ttl: TimeSpan) throws(TetherError) -> Certificate {
-        try issueCertificate(kind: .user, name: user, roles: roles, publicKey: publicKey, usage: .client, ttl: ttl)
+    /// A user's client certificate; `originCluster` for a user of a trusted
+    /// root whose certificate this cluster re-issues.
+    public func issueClientCertificate(
+        user: String, roles: [String], publicKey: P256.Signing.PublicKey, originCluster: String? = nil, ttl: TimeSpan
+    ) throws(TetherError) -> Certificate {
+        try issueCertificate(kind: .user, name: user, roles: roles, publicKey: publicKey, usage: .client, originCluster: originCluster, ttl: ttl)
     }
 }

@@ -5,7 +5,8 @@ import X509
 
 /// Who a Tether TLS certificate speaks for. Encoded in the certificate as
 /// CN = name, O = cluster, one OU per role, and a URI SAN
-/// `tether://<cluster>/<user|host>/<name>` that states the kind.
+/// `tether://<cluster>/<user|host>/<name>` that states the kind; a user of
+/// a trusted root, re-issued by a leaf, has `?origin=<root>` added.
 public struct TLSIdentity: Hashable, Sendable, CustomStringConvertible {
     public enum Kind: String, Hashable, Sendable {
         case user
@@ -17,21 +18,29 @@ public struct TLSIdentity: Hashable, Sendable, CustomStringConvertible {
     public var name: String
     public var cluster: String
     public var roles: [String]
+    /// For a user of a trusted root cluster: that cluster. Alice of the root
+    /// and a local alice are different people to the leaf.
+    public var originCluster: String?
 
-    public init(kind: Kind, name: String, cluster: String, roles: [String] = []) {
+    public init(kind: Kind, name: String, cluster: String, roles: [String] = [], originCluster: String? = nil) {
         self.kind = kind
         self.name = name
         self.cluster = cluster
         self.roles = roles
+        self.originCluster = originCluster
     }
 
-    public var description: String { "\(kind) \(name)@\(cluster)" }
+    public var description: String {
+        "\(kind) \(name)@\(cluster)" + (originCluster.map { " (from cluster \($0))" } ?? "")
+    }
 
     static let uriScheme = "tether://"
+    private static let originQuery = "?origin="
 
-    /// `tether://<cluster>/<kind>/<name>`, each part percent-encoded.
+    /// `tether://<cluster>/<kind>/<name>[?origin=<root>]`, each part percent-encoded.
     public var uri: String {
         Self.uriScheme + [cluster, kind.rawValue, name].map(Self.percentEncoded).joined(separator: "/")
+            + (originCluster.map { Self.originQuery + Self.percentEncoded($0) } ?? "")
     }
 
     /// Reads the identity back from a certificate Tether issued. The
@@ -72,13 +81,21 @@ public struct TLSIdentity: Hashable, Sendable, CustomStringConvertible {
     }
 
     private static func parse(uri: String) -> TLSIdentity? {
-        let parts = uri.dropFirst(uriScheme.count).split(separator: "/", omittingEmptySubsequences: false)
+        var path = uri.dropFirst(uriScheme.count)
+        var originCluster: String?
+        if let query = path.range(of: originQuery) {
+            guard let origin = path[query.upperBound...].removingPercentEncoding, !origin.isEmpty else { return nil }
+            originCluster = origin
+            path = path[..<query.lowerBound]
+        }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 3,
               let cluster = parts[0].removingPercentEncoding, !cluster.isEmpty,
               let kind = Kind(rawValue: String(parts[1])),
-              let name = parts[2].removingPercentEncoding, !name.isEmpty
+              let name = parts[2].removingPercentEncoding, !name.isEmpty,
+              originCluster == nil || kind == .user
         else { return nil }
-        return TLSIdentity(kind: kind, name: name, cluster: cluster)
+        return TLSIdentity(kind: kind, name: name, cluster: cluster, originCluster: originCluster)
     }
 
     private static let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
