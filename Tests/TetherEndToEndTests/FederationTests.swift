@@ -65,6 +65,12 @@ import TetherTestSupport
         let play = try await hub.tether(["play", "--cluster", "acme", "--speed", "0", sessionID])
         #expect(play.status == 0, "\(play.stderr)")
         #expect(play.stdout.contains("in-acme"))
+
+        // A leaf node that is gone: the leaf refuses the session, and alice reads why.
+        acme.kill("node-a")
+        let gone = try await hub.tether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "true"])
+        #expect(gone.status != 0)
+        #expect(gone.stderr.contains("node node-a is offline"), "\(gone.stderr)")
     }
 
     @Test func leafOutagesDisabledTrustAndImpostors() async throws {

@@ -94,8 +94,8 @@ final class RunningProxy: Sendable {
 
 /// Serves `/v1/ssh` streams by writing back what the proxy passed on and
 /// then echoing, like a node would run SSH there.
-struct EchoSSHRouter: TunnelStreamRouter {
-    func route(_ request: TunnelStreamRequest) throws -> TunnelStreamService {
+struct EchoSSHRouter: ImmediateTunnelStreamRouter {
+    func decide(_ request: TunnelStreamRequest) throws -> TunnelStreamService {
         guard request.path == SSHRouting.streamPath else { throw TetherError(.notFound, "no \(request.path)") }
         let certificate = request.metadata[SSHRouting.Metadata.certificate] ?? "-"
         let node = request.metadata[SSHRouting.Metadata.node] ?? "-"

@@ -8,9 +8,20 @@ import TetherCore
 @testable import TetherTunnel
 
 /// Serves `/v1/echo` (writes the `greeting` metadata, then echoes until the
-/// opener half-closes) and refuses `/v1/denied`.
+/// opener half-closes) and refuses `/v1/denied`; under `/v1/later/` the same
+/// after a pause, as a router that first opens what it relays to.
 struct EchoRouter: TunnelStreamRouter {
-    func route(_ request: TunnelStreamRequest) throws -> TunnelStreamService {
+    static let laterPrefix = "/v1/later/"
+
+    func route(_ request: TunnelStreamRequest, stream: Channel) -> EventLoopFuture<TunnelStreamService> {
+        guard request.path.hasPrefix(Self.laterPrefix) else {
+            return stream.eventLoop.makeCompletedFuture { try decide(request) }
+        }
+        let now = TunnelStreamRequest(path: "/v1/" + request.path.dropFirst(Self.laterPrefix.count), metadata: request.metadata)
+        return stream.eventLoop.scheduleTask(in: .milliseconds(100)) { try decide(now) }.futureResult
+    }
+
+    private func decide(_ request: TunnelStreamRequest) throws -> TunnelStreamService {
         switch request.path {
         case "/v1/echo":
             let greeting = request.metadata["greeting"] ?? ""

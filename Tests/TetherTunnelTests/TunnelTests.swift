@@ -9,11 +9,11 @@ import TetherCore
 @Suite struct TunnelTests {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
 
-    private func echo(_ registry: TunnelRegistry, greeting: String, payload: String) async throws -> String {
+    private func echo(_ registry: TunnelRegistry, path: String = "/v1/echo", greeting: String, payload: String) async throws -> String {
         let done = group.next().makePromise(of: String.self)
         let stream = try await registry.openStream(
             to: "node-1",
-            request: TunnelStreamRequest(path: "/v1/echo", metadata: ["greeting": greeting]),
+            request: TunnelStreamRequest(path: path, metadata: ["greeting": greeting]),
             on: group.next()
         ) { channel in
             try channel.pipeline.syncOperations.addHandler(Collector(done: done))
@@ -42,7 +42,7 @@ import TetherCore
         try await hub.close()
     }
 
-    @Test func refusalsCarryTheNodesReason() async throws {
+    @Test func refusalsCarryTheNodesReasonWhenTheyAreDecided() async throws {
         let registry = TunnelRegistry()
         let hub = try await startHub(registry: registry, group: group)
         let running = Task { await makeAgent(port: hub.localAddress!.port!, group: group).run() }
@@ -54,6 +54,13 @@ import TetherCore
         }
         #expect(denied?.code == .accessDenied)
         #expect(denied?.message == "role \"viewer\" may not open /v1/denied.")
+
+        // A router that decides later answers the same way, refusal or not.
+        let deniedLater = await #expect(throws: TetherError.self) {
+            try await registry.openStream(to: "node-1", request: TunnelStreamRequest(path: "/v1/later/denied"), on: group.next()) { _ in }.get()
+        }
+        #expect(deniedLater?.message == "role \"viewer\" may not open /v1/denied.")
+        #expect(try await echo(registry, path: "/v1/later/echo", greeting: "late:", payload: "bytes") == "late:bytes")
 
         let offline = await #expect(throws: TetherError.self) {
             try await registry.openStream(to: "node-2", request: TunnelStreamRequest(path: "/v1/echo"), on: group.next()) { _ in }.get()

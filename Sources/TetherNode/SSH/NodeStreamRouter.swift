@@ -5,10 +5,10 @@ import TetherTunnel
 /// Answers the tunnel streams the proxy opens: `/v1/ssh` with the user's
 /// certificate as metadata. A certificate that could never be admitted is
 /// refused here, before SSH starts, so the user reads why.
-struct NodeStreamRouter: TunnelStreamRouter {
+struct NodeStreamRouter: ImmediateTunnelStreamRouter {
     let server: NodeSSHServer
 
-    func route(_ request: TunnelStreamRequest) throws -> TunnelStreamService {
+    func decide(_ request: TunnelStreamRequest) throws -> TunnelStreamService {
         guard request.path == SSHRouting.streamPath else {
             throw TetherError(.notFound, "this node serves \(SSHRouting.streamPath) only, not \(request.path).")
         }

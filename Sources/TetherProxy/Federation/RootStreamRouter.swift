@@ -6,8 +6,9 @@ import TetherTunnel
 
 /// Serves the streams a root cluster's proxy opens on this leaf's tunnel:
 /// SSH sessions of root users (their certificate re-issued for this
-/// cluster, then spliced onto the node) and relayed API requests. Refusals
-/// are decided before the stream is accepted, so the user reads why.
+/// cluster, then spliced onto the node) and relayed API requests. A session
+/// is accepted only once the node's own stream is open, so every refusal,
+/// the node's included, reaches the user as a sentence.
 struct RootStreamRouter: TunnelStreamRouter {
     let root: String
     let clusterName: String
@@ -16,40 +17,48 @@ struct RootStreamRouter: TunnelStreamRouter {
     let connector: NodeConnector
     let forwarder: AuthForwarder
 
-    func route(_ request: TunnelStreamRequest) throws -> TunnelStreamService {
+    func route(_ request: TunnelStreamRequest, stream: Channel) -> EventLoopFuture<TunnelStreamService> {
         switch request.path {
-        case SSHRouting.streamPath: try session(request)
-        case APIRelay.streamPath: try api(request)
-        default: throw TetherError(.notFound, "the proxy of \(clusterName) serves no \(request.path) to its root.")
+        case SSHRouting.streamPath: session(request, stream: stream)
+        case APIRelay.streamPath: stream.eventLoop.makeCompletedFuture { try api(request) }
+        default: stream.eventLoop.makeFailedFuture(TetherError(.notFound, "the proxy of \(clusterName) serves no \(request.path) to its root."))
         }
     }
 
-    private func session(_ request: TunnelStreamRequest) throws -> TunnelStreamService {
+    private func session(_ request: TunnelStreamRequest, stream: Channel) -> EventLoopFuture<TunnelStreamService> {
+        let opened: EventLoopFuture<Channel>
+        do {
+            let (route, nodeRequest) = try nodeSession(for: request)
+            opened = connector.openStream(to: route, request: nodeRequest, on: stream.eventLoop) { nodeStream in
+                try nodeStream.pipeline.syncOperations.addHandler(InboundHold())
+            }
+        } catch {
+            return stream.eventLoop.makeFailedFuture(error)
+        }
+        // A root that gives up before the answer takes the node's stream with it.
+        stream.closeFuture.whenComplete { _ in opened.whenSuccess { $0.close(promise: nil) } }
+        return opened.map { nodeStream in
+            { stream in
+                try stream.pipeline.syncOperations.addHandler(InboundHold())
+                SpliceHandler.splice(stream, nodeStream).whenFailure { _ in stream.close(promise: nil) }
+            }
+        }
+    }
+
+    /// The node a root user's session goes to, and what it is told.
+    private func nodeSession(for request: TunnelStreamRequest) throws -> (NodeRoute, TunnelStreamRequest) {
         guard let certificate = request.metadata[SSHRouting.Metadata.certificate], let node = request.metadata[SSHRouting.Metadata.node] else {
             throw TetherError(.invalidArgument, "the root sent a session without a certificate or node.")
         }
         let clientAddress = request.metadata[SSHRouting.Metadata.clientAddress]
         let translated = try federation.translateSSHCertificate(certificate, from: root, clientAddress: clientAddress)
         let route = try directory.route(named: node, cluster: clusterName)
-        if route.tunnel, connector.registry.status(of: route.hostID) == nil {
-            throw TetherError(.unavailable, "node \(route.name) of cluster \(clusterName) is offline: its tunnel is not connected.")
-        }
         let nodeRequest = TunnelStreamRequest(path: SSHRouting.streamPath, metadata: [
             SSHRouting.Metadata.certificate: translated,
             SSHRouting.Metadata.clientAddress: clientAddress ?? "unknown",
             SSHRouting.Metadata.node: route.name,
         ])
-        let connector = connector
-        return { stream in
-            try stream.pipeline.syncOperations.addHandler(InboundHold())
-            connector.openStream(to: route, request: nodeRequest, on: stream.eventLoop) { nodeStream in
-                try nodeStream.pipeline.syncOperations.addHandler(InboundHold())
-            }.flatMap { nodeStream in
-                SpliceHandler.splice(stream, nodeStream)
-            }.whenFailure { _ in
-                stream.close(promise: nil)
-            }
-        }
+        return (route, nodeRequest)
     }
 
     private func api(_ request: TunnelStreamRequest) throws -> TunnelStreamService {

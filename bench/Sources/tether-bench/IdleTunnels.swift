@@ -73,8 +73,8 @@ enum IdleTunnels {
 }
 
 /// The agents only hold tunnels; a session routed to one is refused.
-private struct RefuseStreams: TunnelStreamRouter {
-    func route(_ request: TunnelStreamRequest) throws -> TunnelStreamService {
+private struct RefuseStreams: ImmediateTunnelStreamRouter {
+    func decide(_ request: TunnelStreamRequest) throws -> TunnelStreamService {
         throw TetherError(.unavailable, "tether-bench agents serve no sessions.")
     }
 }
