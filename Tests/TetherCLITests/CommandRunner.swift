@@ -24,13 +24,15 @@ struct Tetherctl {
     /// Writes `text` to a file in the test directory and returns its path.
     func file(_ name: String, _ text: String) throws -> String { try scratch.write(text, to: name) }
 
-    /// Runs `tetherctl ARGS --config FILE` with `input` on stdin.
+    /// Runs `tetherctl ARGS --config FILE` (or, with `namingTheConfig: false`, just
+    /// `tetherctl ARGS`) with `input` on stdin.
     @discardableResult
-    func run(_ arguments: [String], input: String = "") throws -> CommandResult {
+    func run(_ arguments: [String], input: String = "", namingTheConfig: Bool = true) throws -> CommandResult {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw SupportError("\(Self.binary) is missing; run `swift build --product tetherctl` before these tests.")
         }
         // tetherd and tetherctl resolve a relative data_dir against the current directory.
-        return try ProcessSupport.run(Self.binary, arguments + ["--config", config], in: scratch, stdin: input, workingDirectory: directory)
+        let arguments = namingTheConfig ? arguments + ["--config", config] : arguments
+        return try ProcessSupport.run(Self.binary, arguments, in: scratch, stdin: input, workingDirectory: directory)
     }
 }

@@ -16,6 +16,23 @@ import Testing
             max_session_ttl: 8h
         """
 
+    @Test func theClusterIsNamedBeforeOrAfterTheSubcommandByConfigOrDataDirectory() throws {
+        let ctl = try Tetherctl()
+        defer { ctl.remove() }
+        let fresh = try ctl.run(["--data-dir", ctl.dataDirectory, "status"], namingTheConfig: false)
+        #expect(fresh.status != 0)
+        #expect(fresh.stderr == "\(ctl.dataDirectory) holds no cluster yet; add --cluster NAME to create one there, or give --config FILE.\n")
+
+        for arguments in [["--config", ctl.config, "status"], ["--config=\(ctl.config)", "status"], ["status", "--data-dir", ctl.dataDirectory]] {
+            let status = try ctl.run(arguments, namingTheConfig: false)
+            #expect(status.status == 0, "\(arguments): \(status.stderr)")
+            #expect(status.stdout.hasPrefix("Cluster:      acme-dallas\n"), "\(arguments): \(status.stdout)")
+        }
+        let wrong = try ctl.run(["--data-dir", ctl.dataDirectory, "--cluster", "globex", "status"], namingTheConfig: false)
+        #expect(wrong.status != 0)
+        #expect(wrong.stderr.contains("belongs to cluster acme-dallas, not globex"))
+    }
+
     @Test func usersAddPrintsNothingSecretAndListsTheUser() throws {
         let ctl = try Tetherctl()
         defer { ctl.remove() }

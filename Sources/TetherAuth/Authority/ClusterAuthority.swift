@@ -25,14 +25,25 @@ public struct ClusterAuthority: Sendable {
         self.tlsCA = tlsCA
     }
 
-    /// Reads the authority from `files`; it must belong to `cluster`.
-    public static func load(_ files: AuthorityFiles, cluster: String, clock: any WallClock) throws(TetherError) -> ClusterAuthority {
-        let userKey = try SSHKeyFiles.readPrivateKey(at: files.sshUserCA)
-        let hostKey = try SSHKeyFiles.readPrivateKey(at: files.sshHostCA)
+    /// The cluster whose authority `files` hold, or nil if there is none yet.
+    public static func existingCluster(in files: AuthorityFiles) throws(TetherError) -> String? {
+        guard FileManager.default.fileExists(atPath: files.tlsCACertificate) else { return nil }
+        return try TLSCertificateAuthority.clusterName(of: try tlsCACertificate(in: files))
+    }
+
+    private static func tlsCACertificate(in files: AuthorityFiles) throws(TetherError) -> Certificate {
         let certificates = try PEMCoding.certificates(fromPEM: try SecureFile.read(files.tlsCACertificate))
         guard let certificate = certificates.first else {
             throw TetherError(.malformed, "\(files.tlsCACertificate) holds no certificate; restore it from a backup.")
         }
+        return certificate
+    }
+
+    /// Reads the authority from `files`; it must belong to `cluster`.
+    public static func load(_ files: AuthorityFiles, cluster: String, clock: any WallClock) throws(TetherError) -> ClusterAuthority {
+        let userKey = try SSHKeyFiles.readPrivateKey(at: files.sshUserCA)
+        let hostKey = try SSHKeyFiles.readPrivateKey(at: files.sshHostCA)
+        let certificate = try tlsCACertificate(in: files)
         let tlsKey = try PEMCoding.p256PrivateKey(fromPEM: try SecureFile.read(files.tlsCAKey))
         let tlsCA = try TLSCertificateAuthority(certificate: certificate, privateKey: tlsKey, clock: clock)
         guard tlsCA.clusterName == cluster else {

@@ -13,8 +13,12 @@ struct ClusterOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "The auth service's data directory (instead of --config).")
     var dataDirectory: String?
 
-    @Option(name: .long, help: "The cluster name (with --data-dir).")
+    @Option(name: .long, help: "The cluster name (with --data-dir; read from the directory once it holds a cluster).")
     var cluster: String?
+
+    /// The options above, which administrators also write before the
+    /// subcommand (`tetherctl --config FILE status`).
+    static let names: Set<String> = ["--config", "--data-dir", "--cluster"]
 
     /// Opens the cluster's state, creating its authority if it has none yet.
     func open() throws(TetherError) -> AuthCore {
@@ -26,10 +30,18 @@ struct ClusterOptions: ParsableArguments {
         if let config {
             return try Self.read(config)
         }
-        guard let dataDirectory, let cluster else {
-            throw TetherError(.invalidArgument, "tetherctl needs --config FILE, or --data-dir DIR with --cluster NAME.")
+        guard let dataDirectory else {
+            throw TetherError(.invalidArgument, "tetherctl needs --config FILE (the tetherd configuration) or --data-dir DIR.")
         }
-        return (cluster, dataDirectory)
+        let existing = try ClusterAuthority.existingCluster(in: AuthorityFiles(dataDirectory: dataDirectory))
+        switch (existing, cluster) {
+        case (let existing?, nil):
+            return (existing, dataDirectory)
+        case (nil, let cluster?), (_?, let cluster?):
+            return (cluster, dataDirectory)  // a mismatch is refused when the authority loads
+        case (nil, nil):
+            throw TetherError(.invalidArgument, "\(dataDirectory) holds no cluster yet; add --cluster NAME to create one there, or give --config FILE.")
+        }
     }
 
     /// Reads `cluster` and `data_dir` from the tetherd configuration, with a
