@@ -230,6 +230,7 @@ let package = Package(
             dependencies: nio + [
                 "TetherNode", "TetherCore", "TetherIdentity", "TetherPolicy", "TetherStorage", "TetherAPI", "TetherTransport",
                 "TetherTunnel", "TetherTestSupport", logging,
+                "TetherAuth",  // a real auth service to join and renew against
                 .product(name: "NIOSSH", package: "swift-nio-ssh"),
             ]
         ),

@@ -61,3 +61,38 @@ public struct JoinResponse: Codable, Sendable, Equatable {
         case clusterInfo = "cluster_info"
     }
 }
+
+/// `POST /v1/renew/host`, with the node's current (still valid) host
+/// certificate: the same host, certified anew. The SSH host certificate is
+/// for the host key on record; the TLS one for `tlsPublicKey`.
+public struct HostRenewalRequest: Codable, Sendable, Equatable {
+    /// PEM (SubjectPublicKeyInfo) of the node's TLS key.
+    public var tlsPublicKey: String
+    /// Addresses to put in the TLS certificate (direct nodes), as at join.
+    public var addresses: [String]
+
+    public init(tlsPublicKey: String, addresses: [String]) {
+        self.tlsPublicKey = tlsPublicKey
+        self.addresses = addresses
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case addresses
+        case tlsPublicKey = "tls_public_key"
+    }
+}
+
+public struct HostRenewalResponse: Codable, Sendable, Equatable {
+    public var sshHostCertificate: String
+    public var tlsCertificate: String
+
+    public init(sshHostCertificate: String, tlsCertificate: String) {
+        self.sshHostCertificate = sshHostCertificate
+        self.tlsCertificate = tlsCertificate
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sshHostCertificate = "ssh_host_certificate"
+        case tlsCertificate = "tls_certificate"
+    }
+}

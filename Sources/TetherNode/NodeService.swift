@@ -10,7 +10,7 @@ import TetherTunnel
 /// loads its identity), then, until shut down, keeps itself reachable
 /// (reverse tunnel to its proxy, or a listener for the proxy), serves SSH
 /// sessions, sends heartbeats, refreshes command labels and its access
-/// policy, and delivers its audit spool.
+/// policy, delivers its audit spool and renews its host certificates.
 public struct NodeService: Service {
     public let configuration: NodeConfiguration
     private let group: any EventLoopGroup
@@ -36,6 +36,10 @@ public struct NodeService: Service {
         try SecureFile.makePrivateDirectory(files.directory)
         let identity: NodeIdentity
         if let existing = try NodeIdentity.load(from: files) {
+            let expiry = try existing.tlsValidity().upperBound
+            guard expiry > clock.now() else {
+                throw TetherError(.expired, "the host certificates of node \(configuration.name) expired at \(expiry.ISO8601Format()), while it could not renew them; remove \(files.directory) and start it with a new join_token.")
+            }
             identity = existing
         } else {
             identity = try await NodeJoiner.join(configuration, eventLoopGroup: group)
@@ -50,7 +54,11 @@ public struct NodeService: Service {
             gate: LoginGate(userCAs: try identity.userCAKeys(), policy: policy, accounts: LoginAccounts(), clock: clock),
             auditor: auditor
         )
+        let credentials = try NodeCredentials(identity)
         let api = try ClusterAPIClient(server: configuration.apiServer, identity: identity, eventLoopGroup: group)
+        let renewal = HostCertificateRenewal(
+            credentials: credentials, api: api, files: files,
+            addresses: NodeJoiner.certificateAddresses(configuration.reachability), clock: clock, logger: logger)
         let presence = PresenceLoops(configuration: configuration, identity: identity, labels: labels, policy: policy, api: api, logger: logger)
         let delivery = AuditDelivery(spool: spool, api: api, hostID: identity.record.hostID, batchSize: configuration.auditBatchSize)
 
@@ -60,7 +68,8 @@ public struct NodeService: Service {
             for (key, label) in configuration.commandLabels { await presence.refresh(key, label) }
             try await cancelWhenGracefulShutdown {
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
-                    tasks.addTask { try await serveReachability(identity: identity, router: server.router) }
+                    tasks.addTask { try await serveReachability(credentials: credentials, router: server.router) }
+                    tasks.addTask { await renewal.run() }
                     tasks.addTask { await presence.runHeartbeats() }
                     tasks.addTask { await presence.runAccessPolicyRefresh() }
                     tasks.addTask { await presence.runCommandLabels() }
@@ -78,21 +87,21 @@ public struct NodeService: Service {
     }
 
     /// Keeps the node reachable until cancelled.
-    private func serveReachability(identity: NodeIdentity, router: any TunnelStreamRouter) async throws {
+    private func serveReachability(credentials: NodeCredentials, router: any TunnelStreamRouter) async throws {
         switch configuration.reachability {
         case .tunnel(let proxy):
             let agent = TunnelAgent(
                 configuration: TunnelAgentConfiguration(
                     proxyHost: proxy.host, proxyPort: proxy.port,
                     keepalive: configuration.keepalive, backoff: configuration.backoff,
-                    secureTransport: try identity.tunnelSecurity()
+                    secureTransport: credentials.secureTunnel
                 ),
                 group: group, router: router, logger: logger,
                 onEvent: { [logger] event in logger.info("tunnel", metadata: ["event": "\(event)"]) }
             )
             await agent.run()
         case .direct(_, let listen):
-            let listener = try await DirectListener.bind(listen, identity: identity, router: router, keepalive: configuration.keepalive, group: group)
+            let listener = try await DirectListener.bind(listen, credentials: credentials, router: router, keepalive: configuration.keepalive, group: group)
             logger.info("node listening for the proxy", metadata: ["address": "\(listener.localAddress?.description ?? listen.description)"])
             await withTaskCancellationHandler {
                 _ = try? await listener.closeFuture.get()

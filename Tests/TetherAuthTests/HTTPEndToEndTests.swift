@@ -170,4 +170,50 @@ import TetherTransport
         #expect(try fixture.core.store.search(AuditQuery(types: ["session.start"], sessionID: "s-9")).count == 1)
         #expect(try fixture.core.resources.node("robot-17")?.spec.addr == "127.0.0.1:3022")
     }
+
+    @Test func aNodeRenewsItsCertificatesWithTheCurrentOnesUntilLockedOrRemoved() async throws {
+        let fixture = try Fixture()
+        let token = try fixture.core.tokens.create(type: .node, ttl: .hours(1)).secret
+        let ca = fixture.core.authority.tlsCAPEM
+        let keys = ClientKeys()
+
+        try await withAuthService(fixture) { _, address in
+            let anonymous = try client(address, ca: ca)
+            defer { Task { await anonymous.shutdown() } }
+            let joined: JoinResponse = try await anonymous.post(APIPath.join, body: try keys.joinRequest(token: token, node: "robot-17"))
+            let node = try client(address, ca: ca, credentials: TLSCredentials(
+                certificatePEM: joined.tlsCertificate, privateKeyPEM: PEMCoding.pem(of: keys.tls), trustedCAPEMs: [ca]))
+            defer { Task { await node.shutdown() } }
+            let request = HostRenewalRequest(tlsPublicKey: keys.tls.publicKey.pemRepresentation, addresses: ["127.0.0.1"])
+
+            fixture.clock.advance(seconds: 61 * 86_400)
+            let renewed: HostRenewalResponse = try await node.post(APIPath.renewHost, body: request)
+            let old = try #require(try PEMCoding.certificates(fromPEM: joined.tlsCertificate).first)
+            let new = try #require(try PEMCoding.certificates(fromPEM: renewed.tlsCertificate).first)
+            #expect(new.notValidAfter.timeIntervalSince(old.notValidAfter) == 61 * 86_400)
+            #expect(new.publicKey == old.publicKey)
+            #expect(try TLSIdentity(certificate: new) == TLSIdentity(certificate: old))
+            let hostCertificate = try SSHCertificate(authorizedKeyLine: renewed.sshHostCertificate)
+            #expect(hostCertificate.publicKey == keys.ssh.publicKey)
+            #expect(hostCertificate.principals == ["robot-17", joined.hostID])
+
+            let lock = try fixture.core.admin.lock(.node("robot-17"), ttl: nil, message: "reported stolen")
+            let locked = await #expect(throws: TetherError.self) {
+                let _: HostRenewalResponse = try await node.post(APIPath.renewHost, body: request)
+            }
+            #expect(locked?.message == "node robot-17 is locked: reported stolen; its certificates are not renewed until the lock is removed.")
+
+            try fixture.core.admin.remove(.lock, name: lock.name)
+            try fixture.core.admin.remove(.node, name: "robot-17")
+            let removed = await #expect(throws: TetherError.self) {
+                let _: HostRenewalResponse = try await node.post(APIPath.renewHost, body: request)
+            }
+            #expect(removed?.code == .accessDenied)
+            #expect(removed?.message.hasSuffix("(removed?); join it again with a new token.") == true)
+        }
+        let renewals = try fixture.core.store.search(AuditQuery(types: [AuthEvent.certCreate]))
+            .filter { $0.event.fields["cert_type"] == .string("host_renewal") }
+        #expect(renewals.map(\.event.node) == ["robot-17"])
+        #expect(try fixture.core.store.search(AuditQuery(types: [AuthEvent.authFailed])).count == 2)
+    }
 }

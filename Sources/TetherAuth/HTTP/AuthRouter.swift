@@ -35,6 +35,11 @@ enum AuthRouter {
             try await offload { try core.presence.heartbeat(body, from: host.name, remoteAddress: caller.remoteAddress) }
             return try JSONBody.response(EmptyObject())
         }
+        router.post(RouterPath(APIPath.renewHost)) { request, context in
+            let (host, caller) = try await callers.host(of: request, context: context, roles: nodeRole)
+            let body = try await request.decode(as: HostRenewalRequest.self, context: context)
+            return try JSONBody.response(try await offload { try core.join.renew(body, hostID: host.name, remoteAddress: caller.remoteAddress) })
+        }
         router.get(RouterPath(APIPath.nodes)) { request, context in
             let (user, _) = try await callers.user(of: request, context: context)
             return try JSONBody.response(try await offload { try core.presence.nodes(visibleTo: user) })

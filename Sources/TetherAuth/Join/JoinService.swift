@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import TetherAPI
 import TetherCore
@@ -20,8 +21,9 @@ public struct JoinService: Sendable {
     let clock: any WallClock
     let proxyPublicAddress: String?
 
-    /// Lifetime of host certificates (renewed by re-joining or `renew/host`).
-    public static let hostCertificateTTL = TimeSpan(seconds: 365 * 86_400)
+    /// Lifetime of host certificates; nodes renew theirs (`renew/host`)
+    /// once two thirds of it have passed.
+    public static let hostCertificateTTL = TimeSpan(seconds: 90 * 86_400)
 
     public func join(_ request: JoinRequest, remoteAddress: String?) throws(TetherError) -> JoinResponse {
         let sshKey = try ClientPublicKeys.ssh(request.sshPublicKey)
@@ -51,12 +53,7 @@ public struct JoinService: Sendable {
         )
         try resources.put(.node(node), mode: .replace)
 
-        let hostCertificate = try authority.hostCA.issueHostCertificate(
-            for: sshKey, hostID: hostID, principals: [request.nodeName, hostID], ttl: Self.hostCertificateTTL)
-        let split = AddressList(request.addresses)
-        let tlsCertificate = try authority.tlsCA.issueServerCertificate(
-            hostID: hostID, publicKey: tlsKey, dnsNames: [request.nodeName] + split.dnsNames, ipAddresses: split.ipAddresses,
-            roles: [ForwardedIdentity.nodeRole], ttl: Self.hostCertificateTTL)
+        let certificates = try certify(node: request.nodeName, hostID: hostID, sshKey: sshKey, tlsKey: tlsKey, addresses: request.addresses)
 
         try audit.record(AuthEvent.nodeJoin) { event in
             event.node = request.nodeName
@@ -72,9 +69,54 @@ public struct JoinService: Sendable {
             event.fields["host_id"] = .string(hostID)
         }
         return JoinResponse(
-            hostID: hostID, sshHostCertificate: hostCertificate.authorizedKeyLine(),
-            tlsCertificate: try PEMCoding.pem(of: tlsCertificate), tokenLabels: token.spec.labels,
+            hostID: hostID, sshHostCertificate: certificates.ssh, tlsCertificate: certificates.tls, tokenLabels: token.spec.labels,
             clusterInfo: authority.clusterInfo(proxyPublicAddress: proxyPublicAddress)
         )
+    }
+}
+
+extension JoinService {
+    /// New certificates for a joined node, asked for with its current host
+    /// certificate (`hostID` is the name in it): refused once the node was
+    /// removed (`tetherctl rm node/NAME`: it must join again) or while it is
+    /// locked.
+    public func renew(_ request: HostRenewalRequest, hostID: String, remoteAddress: String?) throws(TetherError) -> HostRenewalResponse {
+        guard let node = try resources.nodes().first(where: { $0.spec.hostID == hostID }) else {
+            let reason = "host \(hostID) asked to renew its certificates but is no node of this cluster"
+            try audit.refusal(reason, remoteAddress: remoteAddress) { $0.fields["host_id"] = .string(hostID) }
+            throw TetherError(.accessDenied, reason + " (removed?); join it again with a new token.")
+        }
+        if let lock = try resources.activeLock(on: .node(node.name), at: clock.now()) {
+            let reason = "node \(node.name) is locked\(lock.spec.message.map { ": \($0)" } ?? "")"
+            try audit.refusal(reason, remoteAddress: remoteAddress) { $0.node = node.name }
+            throw TetherError(.accessDenied, reason + "; its certificates are not renewed until the lock is removed.")
+        }
+        guard let sshHostKey = node.spec.sshHostKey else {
+            throw TetherError(.notFound, "node \(node.name) has no SSH host key on record; join it again with a new token.")
+        }
+        let sshKey = try ClientPublicKeys.ssh(sshHostKey)
+        let tlsKey = try ClientPublicKeys.tls(request.tlsPublicKey)
+        let certificates = try certify(node: node.name, hostID: hostID, sshKey: sshKey, tlsKey: tlsKey, addresses: request.addresses)
+        try audit.record(AuthEvent.certCreate) { event in
+            event.node = node.name
+            event.remoteAddr = remoteAddress
+            event.fields["cert_type"] = .string("host_renewal")
+            event.fields["host_id"] = .string(hostID)
+        }
+        return HostRenewalResponse(sshHostCertificate: certificates.ssh, tlsCertificate: certificates.tls)
+    }
+
+    /// The SSH host certificate (authorized-keys line) and TLS certificate
+    /// (PEM) of a node, for `hostCertificateTTL`.
+    private func certify(
+        node: String, hostID: String, sshKey: SSHPublicKey, tlsKey: P256.Signing.PublicKey, addresses: [String]
+    ) throws(TetherError) -> (ssh: String, tls: String) {
+        let hostCertificate = try authority.hostCA.issueHostCertificate(
+            for: sshKey, hostID: hostID, principals: [node, hostID], ttl: Self.hostCertificateTTL)
+        let split = AddressList(addresses)
+        let tlsCertificate = try authority.tlsCA.issueServerCertificate(
+            hostID: hostID, publicKey: tlsKey, dnsNames: [node] + split.dnsNames, ipAddresses: split.ipAddresses,
+            roles: [ForwardedIdentity.nodeRole], ttl: Self.hostCertificateTTL)
+        return (hostCertificate.authorizedKeyLine(), try PEMCoding.pem(of: tlsCertificate))
     }
 }

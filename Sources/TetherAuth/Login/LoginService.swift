@@ -36,7 +36,7 @@ public struct LoginService: Sendable {
         throttle.recordSuccess(name)
 
         let checker = try resources.accessChecker(user: name, roleNames: user.spec.roles, traits: user.spec.traits, clock: clock)
-        if let lock = try activeLock(on: name) {
+        if let lock = try resources.activeLock(on: .user(name), at: clock.now()) {
             let reason = "user \(name) is locked by lock \"\(lock.name)\"" + (lock.spec.message.map { ": \($0)" } ?? "")
             try audit.refusal(reason, user: name, remoteAddress: remoteAddress)
             throw TetherError(.accessDenied, reason + ".")
@@ -117,14 +117,6 @@ public struct LoginService: Sendable {
             event.remoteAddr = remoteAddress
             event.fields["reason"] = .string("\(throttle.policy.maximumFailures) failed logins")
             event.fields["locked_until"] = .string(EventTime.format(milliseconds: EventTime.milliseconds(until)))
-        }
-    }
-
-    private func activeLock(on user: String) throws(TetherError) -> Lock? {
-        let now = clock.now()
-        return try resources.locks().first { lock in
-            guard case .user(let target) = lock.spec.target else { return false }
-            return target == user && !lock.metadata.isExpired(at: now)
         }
     }
 

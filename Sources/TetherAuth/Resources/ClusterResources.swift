@@ -50,6 +50,11 @@ public struct ClusterResources: Sendable {
         try list(.lock).compactMap { if case .lock(let lock) = $0 { lock } else { nil } }
     }
 
+    /// The unexpired lock on `target`, if any.
+    public func activeLock(on target: LockSpec.Target, at now: Date) throws(TetherError) -> Lock? {
+        try locks().first { $0.spec.target == target && !$0.metadata.isExpired(at: now) }
+    }
+
     /// The roles of `names` that exist. A role deleted after it was granted
     /// simply grants nothing any more.
     public func roles(named names: [String]) throws(TetherError) -> [Role] {

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import TetherAPI
 import TetherCore
@@ -5,16 +6,25 @@ import TetherTransport
 
 /// `NodeClusterAPI` over HTTPS with the node's TLS identity.
 public final class ClusterAPIClient: NodeClusterAPI {
-    private let client: APIClient
+    private let server: HostPort
+    private let eventLoopGroup: any EventLoopGroup
+    /// The client with the current certificate, and those it replaced
+    /// (requests may still be under way on them; all end at shutdown).
+    private let clients: NIOLockedValueBox<(current: APIClient, retired: [APIClient])>
 
     public init(server: HostPort, identity: NodeIdentity, eventLoopGroup: any EventLoopGroup) throws(TetherError) {
-        let tls = try TLSSettings.client(
-            credentials: identity.tlsCredentials,
-            trustedCAPEMs: [identity.record.clusterInfo.tlsCA],
-            applicationProtocols: [ALPN.http]
-        )
-        client = APIClient(address: server.description, tls: tls, eventLoopGroup: eventLoopGroup)
+        self.server = server
+        self.eventLoopGroup = eventLoopGroup
+        clients = NIOLockedValueBox((try Self.client(server, identity, eventLoopGroup), []))
     }
+
+    /// Later calls present `identity`'s certificate (after a renewal).
+    public func use(_ identity: NodeIdentity) throws(TetherError) {
+        let next = try Self.client(server, identity, eventLoopGroup)
+        clients.withLockedValue { $0 = (next, $0.retired + [$0.current]) }
+    }
+
+    private var client: APIClient { clients.withLockedValue { $0.current } }
 
     public func heartbeat(_ heartbeat: Heartbeat) async throws(TetherError) {
         let _: IgnoredBody = try await client.post(APIPath.heartbeat, body: heartbeat)
@@ -28,7 +38,23 @@ public final class ClusterAPIClient: NodeClusterAPI {
         try await client.post(APIPath.auditEvents, body: upload)
     }
 
-    public func shutdown() async { await client.shutdown() }
+    public func renewHost(_ request: HostRenewalRequest) async throws(TetherError) -> HostRenewalResponse {
+        try await client.post(APIPath.renewHost, body: request)
+    }
+
+    public func shutdown() async {
+        let all = clients.withLockedValue { [$0.current] + $0.retired }
+        for client in all { await client.shutdown() }
+    }
+
+    private static func client(_ server: HostPort, _ identity: NodeIdentity, _ group: any EventLoopGroup) throws(TetherError) -> APIClient {
+        let tls = try TLSSettings.client(
+            credentials: identity.tlsCredentials,
+            trustedCAPEMs: [identity.record.clusterInfo.tlsCA],
+            applicationProtocols: [ALPN.http]
+        )
+        return APIClient(address: server.description, tls: tls, eventLoopGroup: group)
+    }
 }
 
 /// An answer whose content does not matter (any JSON object).

@@ -62,7 +62,7 @@ public enum NodeJoiner {
     }
 
     /// A direct node's TLS certificate must name the address the proxy dials.
-    private static func certificateAddresses(_ reachability: NodeConfiguration.Reachability) -> [String] {
+    static func certificateAddresses(_ reachability: NodeConfiguration.Reachability) -> [String] {
         guard case .direct(_, let listen) = reachability else { return [] }
         let unspecified = ["0.0.0.0", "::", ""]
         return unspecified.contains(listen.host) ? ["127.0.0.1"] : [listen.host]

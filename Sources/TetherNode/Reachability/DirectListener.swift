@@ -11,20 +11,17 @@ import TetherTunnel
 /// HTTP/2 server whose streams go to the node router) as over a tunnel.
 enum DirectListener {
     static func bind(
-        _ address: HostPort, identity: NodeIdentity, router: any TunnelStreamRouter,
+        _ address: HostPort, credentials: NodeCredentials, router: any TunnelStreamRouter,
         keepalive: KeepalivePolicy, group: any EventLoopGroup
     ) async throws -> Channel {
-        let tls = try NIOSSLContext(configuration: try TLSSettings.server(
-            identity.tlsCredentials, clientCertificates: .required, applicationProtocols: [ALPN.tunnel]
-        ))
-        let cluster = identity.record.cluster
+        let cluster = credentials.identity.record.cluster
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(NIOSSLServerHandler(context: tls))
+                    try sync.addHandler(NIOSSLServerHandler(context: credentials.listenerContext))
                     try sync.addHandler(ProxyOnlyGate(cluster: cluster))
                     try TunnelServing.configure(channel: channel, router: router, keepalive: keepalive)
                 }
