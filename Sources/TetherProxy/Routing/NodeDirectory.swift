@@ -28,7 +28,8 @@ public protocol NodeDirectorySource: Sendable {
 
 /// The proxy's cached view of the cluster's nodes, read on the event loop
 /// when a session is routed, refreshed in the background and on a miss (a
-/// node that joined a moment ago).
+/// node that joined a moment ago, or a direct node whose first heartbeat,
+/// with the address it listens on, came after the last refresh).
 final class NodeDirectory: Sendable {
     private let source: any NodeDirectorySource
     private let routes = NIOLockedValueBox<[String: [NodeRoute]]>([:])
@@ -45,7 +46,7 @@ final class NodeDirectory: Sendable {
     /// The one node called `name` (or whose host id is `name`).
     func route(named name: String, cluster: String) throws(TetherError) -> NodeRoute {
         var found = cached(name)
-        if found.isEmpty {
+        if found.isEmpty || found.contains(where: { !$0.tunnel && $0.address == nil }) {
             try? refresh()
             found = cached(name)
         }
