@@ -33,6 +33,12 @@ import TetherTransport
                   eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
     }
 
+    /// A client with the host certificate `joined` gave the holder of `keys`.
+    private func nodeClient(_ address: String, ca: String, _ joined: JoinResponse, _ keys: ClientKeys) throws -> APIClient {
+        try client(address, ca: ca, credentials: TLSCredentials(
+            certificatePEM: joined.tlsCertificate, privateKeyPEM: PEMCoding.pem(of: keys.tls), trustedCAPEMs: [ca]))
+    }
+
     private func userCredentials(_ response: LoginResponse, _ keys: ClientKeys) -> TLSCredentials {
         TLSCredentials(certificatePEM: response.tlsCertificate, privateKeyPEM: PEMCoding.pem(of: keys.tls),
                        trustedCAPEMs: [response.clusterInfo.tlsCA])
@@ -142,8 +148,7 @@ import TetherTransport
             }
             #expect(again?.code == .accessDenied)
 
-            let node = try client(address, ca: ca, credentials: TLSCredentials(
-                certificatePEM: joined.tlsCertificate, privateKeyPEM: PEMCoding.pem(of: keys.tls), trustedCAPEMs: [ca]))
+            let node = try nodeClient(address, ca: ca, joined, keys)
             defer { Task { await node.shutdown() } }
             let _: Ignored = try await node.post(APIPath.heartbeat, body: Heartbeat(
                 hostID: joined.hostID, name: "robot-17", labels: ["customer": "acme"], tunnel: false, address: "127.0.0.1:3022",
@@ -173,16 +178,12 @@ import TetherTransport
 
     @Test func aNodeRenewsItsCertificatesWithTheCurrentOnesUntilLockedOrRemoved() async throws {
         let fixture = try Fixture()
-        let token = try fixture.core.tokens.create(type: .node, ttl: .hours(1)).secret
-        let ca = fixture.core.authority.tlsCAPEM
         let keys = ClientKeys()
+        let token = try fixture.core.tokens.create(type: .node, ttl: .hours(1)).secret
+        let joined = try fixture.core.join.join(try keys.joinRequest(token: token, node: "robot-17"), remoteAddress: nil)
 
         try await withAuthService(fixture) { _, address in
-            let anonymous = try client(address, ca: ca)
-            defer { Task { await anonymous.shutdown() } }
-            let joined: JoinResponse = try await anonymous.post(APIPath.join, body: try keys.joinRequest(token: token, node: "robot-17"))
-            let node = try client(address, ca: ca, credentials: TLSCredentials(
-                certificatePEM: joined.tlsCertificate, privateKeyPEM: PEMCoding.pem(of: keys.tls), trustedCAPEMs: [ca]))
+            let node = try nodeClient(address, ca: fixture.core.authority.tlsCAPEM, joined, keys)
             defer { Task { await node.shutdown() } }
             let request = HostRenewalRequest(tlsPublicKey: keys.tls.publicKey.pemRepresentation, addresses: ["127.0.0.1"])
 
