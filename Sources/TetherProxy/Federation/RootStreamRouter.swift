@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOPosix
 import TetherAPI
 import TetherCore
 import TetherTunnel
@@ -26,14 +27,14 @@ struct RootStreamRouter: TunnelStreamRouter {
     }
 
     private func session(_ request: TunnelStreamRequest, stream: Channel) -> EventLoopFuture<TunnelStreamService> {
-        let opened: EventLoopFuture<Channel>
-        do {
-            let (route, nodeRequest) = try nodeSession(for: request)
-            opened = connector.openStream(to: route, request: nodeRequest, on: stream.eventLoop) { nodeStream in
+        let connector = connector
+        // Translation reads SQLite and may sign a certificate: not on the event loop.
+        let opened = NIOThreadPool.singleton.runIfActive(eventLoop: stream.eventLoop) {
+            try nodeSession(for: request)
+        }.flatMap { route, nodeRequest in
+            connector.openStream(to: route, request: nodeRequest, on: stream.eventLoop) { nodeStream in
                 try nodeStream.pipeline.syncOperations.addHandler(InboundHold())
             }
-        } catch {
-            return stream.eventLoop.makeFailedFuture(error)
         }
         // A root that gives up before the answer takes the node's stream with it.
         stream.closeFuture.whenComplete { _ in opened.whenSuccess { $0.close(promise: nil) } }
