@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOPosix
 import Testing
 import TetherAPI
 @testable import TetherAuth
@@ -68,6 +69,21 @@ private struct Trust {
         replayed.leaf.cluster = "initech"
         let reuse = #expect(throws: TetherError.self) { try trust.root.leaves.register(replayed, remoteAddress: nil) }
         #expect(reuse?.code == .accessDenied)
+    }
+
+    @Test func aNewTrustNeedsATokenAndKeepsNone() async throws {
+        let trust = try Trust()
+        let tokenless = TrustedCluster(name: "other-root", spec: TrustedClusterSpec(token: nil, proxyAddr: "127.0.0.1:1"))
+        let refused = await #expect(throws: TetherError.self) {
+            try await trust.leaf.trusts.establish(tokenless, replace: false, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+        }
+        #expect(refused?.message == "trusted_cluster other-root needs spec.token to establish the trust; make one on other-root with tetherctl tokens add --type trusted_cluster.")
+
+        // An established trust is rewritten without one, and stored without one.
+        var edited = TrustedCluster(name: "hub", spec: TrustedClusterSpec(enabled: false, token: "spent", proxyAddr: "127.0.0.1:3080"))
+        #expect(try await trust.leaf.trusts.establish(edited, replace: true, eventLoopGroup: MultiThreadedEventLoopGroup.singleton) == .updated)
+        edited.spec.token = nil
+        #expect(try trust.leaf.trusts.list() == [edited])
     }
 
     @Test func rootCertificatesAreReissuedWithMappedRolesForTheSameKeyAndNoLongerLife() throws {

@@ -64,14 +64,15 @@ final class FederationFixture {
     }
 
     /// The trusted_cluster resource `leaf` holds for the hub.
-    func trustedCluster(token: String, roleMap: String, enabled: Bool = true) -> String {
+    /// A trusted_cluster naming hub; without a token it can only rewrite an established trust.
+    func trustedCluster(token: String?, roleMap: String, enabled: Bool = true) -> String {
         """
         kind: trusted_cluster
         version: v1
         metadata: {name: hub}
         spec:
           enabled: \(enabled)
-          token: \(token)
+          \(token.map { "token: \($0)" } ?? "")
           proxy_addr: 127.0.0.1:\(hub.proxyPort)
           ca_pin: \(hub.caPin)
           role_map:

@@ -104,8 +104,12 @@ import TetherTestSupport
         let refused = try await hub.tether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "true"])
         #expect(refused.status != 0)
 
+        // The spent token is not kept, and a rewrite needs none.
+        let stored = try await acme.tetherctl(["get", "trusted_clusters", "hub", "--format", "json"])
+        #expect(stored.status == 0 && stored.stdout.contains("proxy_addr") && !stored.stdout.contains("token"), "\(stored.stdout)")
+
         // Enabled again, with a live role_map edit that no longer maps alice.
-        _ = try acme.directory.write(federation.trustedCluster(token: token, roleMap: "- {remote: ops, local: [site-support]}"), to: "edited.yaml")
+        _ = try acme.directory.write(federation.trustedCluster(token: nil, roleMap: "- {remote: ops, local: [site-support]}"), to: "edited.yaml")
         try acme.expectSuccess(try await acme.tetherctl(["create", "-f", acme.directory.path("edited.yaml")]), "edit trust")
         #expect(try await eventually(timeout: .seconds(10)) { try await federation.clusterStatus()["acme"] == true })
         let unmapped = try await hub.tether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "true"])

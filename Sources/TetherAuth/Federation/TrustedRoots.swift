@@ -40,7 +40,10 @@ public struct TrustedRoots: Sendable {
                 return .updated
             }
         }
-        let root = try await register(with: trusted, eventLoopGroup: eventLoopGroup)
+        guard let token = trusted.spec.token else {
+            throw TetherError(.invalidArgument, "trusted_cluster \(trusted.name) needs spec.token to establish the trust; make one on \(trusted.name) with tetherctl tokens add --type trusted_cluster.")
+        }
+        let root = try await register(with: trusted, token: token, eventLoopGroup: eventLoopGroup)
         try foreign.store(root)
         try store(trusted) { event in
             event.fields["root_tls_ca_pin"] = .string(root.tlsCAPin)
@@ -65,8 +68,11 @@ public struct TrustedRoots: Sendable {
         try foreign.tlsCAPEMs(of: name)
     }
 
+    /// Keeps the trust without its token, which the root has used up.
     private func store(_ trusted: TrustedCluster, _ describe: (inout AuditEvent) -> Void) throws(TetherError) {
-        try resources.put(.trustedCluster(trusted), mode: .replace)
+        var kept = trusted
+        kept.spec.token = nil
+        try resources.put(.trustedCluster(kept), mode: .replace)
         try audit.record(AuthEvent.resource(ResourceKind.trustedCluster.rawValue, "create")) { event in
             event.fields["name"] = .string(trusted.name)
             event.fields["enabled"] = .bool(trusted.spec.enabled)
@@ -76,7 +82,7 @@ public struct TrustedRoots: Sendable {
 
     /// Presents the token and this cluster's CAs to the root proxy, whose CA
     /// is checked against `ca_pin` (or trusted on first use without one).
-    private func register(with trusted: TrustedCluster, eventLoopGroup: any EventLoopGroup) async throws(TetherError) -> ClusterInfo {
+    private func register(with trusted: TrustedCluster, token: String, eventLoopGroup: any EventLoopGroup) async throws(TetherError) -> ClusterInfo {
         let address = trusted.spec.proxyAddr
         let expectation: ClusterPinning.Expectation = try trusted.spec.caPin.map { pin throws(TetherError) in .pin(try CAPin(parsing: pin)) } ?? .insecure
         let discovered = try await ClusterPinning.discover(address: address, expecting: expectation, eventLoopGroup: eventLoopGroup)
@@ -84,7 +90,7 @@ public struct TrustedRoots: Sendable {
             throw TetherError(.invalidArgument, "the cluster at \(address) is called \(discovered.cluster), not \(trusted.name); set metadata.name to the root cluster's name.")
         }
         let client = APIClient(address: address, tls: try TLSSettings.client(credentials: nil, trustedCAPEMs: [discovered.tlsCA]), eventLoopGroup: eventLoopGroup)
-        let request = TrustRequest(token: trusted.spec.token, leaf: authority.clusterInfo(proxyPublicAddress: nil))
+        let request = TrustRequest(token: token, leaf: authority.clusterInfo(proxyPublicAddress: nil))
         let response: TrustResponse
         do {
             response = try await client.post(APIPath.trustedClusters, body: request)

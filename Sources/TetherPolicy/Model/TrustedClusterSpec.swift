@@ -4,15 +4,16 @@ public struct TrustedClusterSpec: ResourceSpec {
     public static let kind = ResourceKind.trustedCluster
 
     public var enabled: Bool
-    /// A `trusted_cluster` join token made on the root.
-    public var token: String
+    /// A `trusted_cluster` join token made on the root: needed to establish
+    /// the trust, spent by it, and not kept (a rewrite with `-f` needs none).
+    public var token: String?
     /// The root proxy as `host:port`.
     public var proxyAddr: String
     /// Optional pin of the root's CA, `sha256:<64 hex digits>`.
     public var caPin: String?
     public var roleMap: [RoleMapEntry]
 
-    public init(enabled: Bool = true, token: String, proxyAddr: String, caPin: String? = nil, roleMap: [RoleMapEntry] = []) {
+    public init(enabled: Bool = true, token: String?, proxyAddr: String, caPin: String? = nil, roleMap: [RoleMapEntry] = []) {
         self.enabled = enabled
         self.token = token
         self.proxyAddr = proxyAddr
@@ -31,7 +32,7 @@ public struct TrustedClusterSpec: ResourceSpec {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             enabled: try container.decode(.enabled, or: true),
-            token: try container.decode(String.self, forKey: .token),
+            token: try container.decodeIfPresent(String.self, forKey: .token),
             proxyAddr: try container.decode(String.self, forKey: .proxyAddr),
             caPin: try container.decodeIfPresent(String.self, forKey: .caPin),
             roleMap: try container.decode(.roleMap, or: [])

@@ -17,7 +17,7 @@ extension TokenSpec: ValidatableSpec {
 
 extension TrustedClusterSpec: ValidatableSpec {
     func validate(at path: FieldPath) throws(FieldError) {
-        guard !token.isEmpty else {
+        guard token != "" else {
             throw FieldError(path.key("token"), "the join token is empty; make one on the root with tetherctl tokens add --type trusted_cluster.")
         }
         try AddressRules.checkHostPort(proxyAddr, at: path.key("proxy_addr"))
