@@ -85,9 +85,16 @@ final class ClusterFixture {
     static let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     static func binary(_ name: String) -> String { products.appendingPathComponent(name).path }
 
+    /// `tetherctl` on this cluster, as its operator.
+    var admin: ClusterBootstrap {
+        ClusterBootstrap { [directory] arguments, stdin in
+            try await ProcessSupport.run(Self.binary("tetherctl"), arguments + ["--config", directory.path("auth.yaml")], in: directory, stdin: stdin)
+        }
+    }
+
     @discardableResult
     func tetherctl(_ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
-        try await ProcessSupport.run(Self.binary("tetherctl"), arguments + ["--config", directory.path("auth.yaml")], in: directory, stdin: stdin)
+        try await admin.tetherctl(arguments, stdin)
     }
 
     func tether(_ arguments: [String], stdin: String? = nil, as user: String = "alice") async throws -> CommandResult {
@@ -157,38 +164,14 @@ final class ClusterFixture {
               listen: 127.0.0.1:\(proxyPort)
               keepalive_interval: 1s
             """, to: "auth.yaml")
-        _ = try directory.write(roles, to: "roles.yaml")
-        try expectSuccess(try await tetherctl(["create", directory.path("roles.yaml")]), "create roles")
-        for (user, role) in users {
-            try expectSuccess(try await tetherctl(["users", "add", user, "--roles", role, "--logins", login]), "users add")
-            try expectSuccess(try await tetherctl(["users", "set-password", user, "--password-stdin"], stdin: Self.password + "\n"), "set-password")
-        }
-        let status = try await tetherctl(["status", "--format", "json"])
-        try expectSuccess(status, "status")
-        guard let pin = status.stdout.range(of: #"sha256:[0-9a-f]{64}"#, options: .regularExpression).map({ String(status.stdout[$0]) }) else {
-            throw SupportError("tetherctl status printed no CA pin: \(status.stdout)")
-        }
-        caPin = pin
+        caPin = try await admin.prepare(
+            rolesFile: try directory.write(roles, to: "roles.yaml"), users: users, login: login, password: Self.password)
     }
 
     private func startNode(_ name: String, labels: String, reach: String) async throws {
-        let token = try await tetherctl(["tokens", "add", "--type", "node", "--ttl", "15m", "--format", "text"])
-        try expectSuccess(token, "tokens add")
-        _ = try directory.write("""
-            data_dir: \(directory.path(name))
-            node:
-              name: \(name)
-              labels: \(labels)
-              \(reach)
-              join_token: \(token.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
-              ca_pin: \(caPin)
-              keepalive_interval: 1s
-              max_backoff: 2s
-            """, to: "\(name).yaml")
+        _ = try directory.write(
+            try await admin.nodeConfiguration(name: name, dataDirectory: directory.path(name), labels: labels, reach: reach, caPin: caPin),
+            to: "\(name).yaml")
         try start(name, config: "\(name).yaml")
-    }
-
-    func expectSuccess(_ result: CommandResult, _ what: String) throws {
-        guard result.status == 0 else { throw SupportError("\(what) failed (\(result.status)): \(result.stderr)") }
     }
 }

@@ -66,18 +66,8 @@ final class FederationFixture {
     /// The trusted_cluster resource `leaf` holds for the hub.
     /// A trusted_cluster naming hub; without a token it can only rewrite an established trust.
     func trustedCluster(token: String?, roleMap: String, enabled: Bool = true) -> String {
-        """
-        kind: trusted_cluster
-        version: v1
-        metadata: {name: hub}
-        spec:
-          enabled: \(enabled)
-          \(token.map { "token: \($0)" } ?? "")
-          proxy_addr: 127.0.0.1:\(hub.proxyPort)
-          ca_pin: \(hub.caPin)
-          role_map:
-            \(roleMap)
-        """
+        ClusterBootstrap.trustedCluster(
+            root: "hub", token: token, proxyAddress: "127.0.0.1:\(hub.proxyPort)", caPin: hub.caPin, roleMap: roleMap, enabled: enabled)
     }
 
     /// Makes a trust token on the hub and establishes `leaf`'s trust with it.
@@ -86,15 +76,11 @@ final class FederationFixture {
         let token = try await hubToken()
         _ = try leaf.directory.write(trustedCluster(token: token, roleMap: roleMap), to: "trusted-hub.yaml")
         let created = try await leaf.tetherctl(["create", leaf.directory.path("trusted-hub.yaml")])
-        try leaf.expectSuccess(created, "create trusted_cluster")
+        try ClusterBootstrap.expectSuccess(created, "create trusted_cluster")
         return created
     }
 
-    func hubToken() async throws -> String {
-        let token = try await hub.tetherctl(["tokens", "add", "--type", "trusted_cluster", "--ttl", "15m", "--format", "text"])
-        try hub.expectSuccess(token, "tokens add --type trusted_cluster")
-        return token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+    func hubToken() async throws -> String { try await hub.admin.token("trusted_cluster") }
 
     /// `tether clusters` as alice, decoded to name → online.
     func clusterStatus() async throws -> [String: Bool] {
@@ -110,7 +96,7 @@ final class FederationFixture {
     /// Event types in `cluster`'s audit log, oldest first.
     func auditEvents(of cluster: ClusterFixture, type: String? = nil) async throws -> [[String: Any]] {
         let search = try await cluster.tetherctl(["audit", "search", "--format", "json", "--limit", "10000"] + (type.map { ["--type", $0] } ?? []))
-        try cluster.expectSuccess(search, "audit search")
+        try ClusterBootstrap.expectSuccess(search, "audit search")
         return (try JSONSerialization.jsonObject(with: Data(search.stdout.utf8)) as? [[String: Any]]) ?? []
     }
 }

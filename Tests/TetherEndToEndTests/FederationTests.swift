@@ -99,7 +99,7 @@ import TetherTestSupport
         #expect(try await eventually { try await federation.auditEvents(of: acme, type: "session.start").count >= 2 })
         let token = try await federation.hubToken()
         _ = try acme.directory.write(federation.trustedCluster(token: token, roleMap: #"- {remote: "^acme-(.*)$", local: ["site-$1"]}"#, enabled: false), to: "disabled.yaml")
-        try acme.expectSuccess(try await acme.tetherctl(["create", "-f", acme.directory.path("disabled.yaml")]), "disable trust")
+        try ClusterBootstrap.expectSuccess(try await acme.tetherctl(["create", "-f", acme.directory.path("disabled.yaml")]), "disable trust")
         #expect(try await eventually(timeout: .seconds(10)) { !session.isRunning })
         let refused = try await hub.tether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "true"])
         #expect(refused.status != 0)
@@ -110,7 +110,7 @@ import TetherTestSupport
 
         // Enabled again, with a live role_map edit that no longer maps alice.
         _ = try acme.directory.write(federation.trustedCluster(token: nil, roleMap: "- {remote: ops, local: [site-support]}"), to: "edited.yaml")
-        try acme.expectSuccess(try await acme.tetherctl(["create", "-f", acme.directory.path("edited.yaml")]), "edit trust")
+        try ClusterBootstrap.expectSuccess(try await acme.tetherctl(["create", "-f", acme.directory.path("edited.yaml")]), "edit trust")
         #expect(try await eventually(timeout: .seconds(10)) { try await federation.clusterStatus()["acme"] == true })
         let unmapped = try await hub.tether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "true"])
         #expect(unmapped.stderr.contains("maps to no role in cluster acme"), "\(unmapped.stderr)")
@@ -126,7 +126,7 @@ import TetherTestSupport
         #expect(try await federation.auditEvents(of: hub, type: "auth.failed").contains { ($0["reason"] as? String)?.contains("acme") == true })
 
         // The root ends the trust: the leaf is gone from the list and its tunnel refused.
-        try hub.expectSuccess(try await hub.tetherctl(["rm", "remote_cluster/acme"]), "rm remote_cluster")
+        try ClusterBootstrap.expectSuccess(try await hub.tetherctl(["rm", "remote_cluster/acme"]), "rm remote_cluster")
         #expect(try await eventually(timeout: .seconds(10)) { try await federation.clusterStatus()["acme"] == nil })
         #expect(try await eventually(timeout: .seconds(10)) {
             try await hub.tether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "true"]).stderr.contains("cluster acme is not a leaf")

@@ -147,9 +147,6 @@ final class NATLab {
         try await tether(["login", "--proxy", hub.proxyAddress, "--user", "alice", "--password-stdin", "--ca-pin", hub.caPin], stdin: Self.password + "\n")
     }
 
-    static func expectSuccess(_ result: CommandResult, _ what: String) throws {
-        guard result.status == 0 else { throw SupportError("\(what) failed (\(result.status)): \(result.stderr)") }
-    }
 }
 
 /// One cluster of a `NATLab`: auth + proxy in one tetherd in its host's
@@ -186,49 +183,39 @@ final class NATCluster {
         """
     }
 
+    /// `tetherctl` on this cluster, run in its host's namespace.
+    var admin: ClusterBootstrap {
+        ClusterBootstrap { [lab, host, config] arguments, stdin in
+            try await lab.run(in: host, lab.binary("tetherctl"), arguments + ["--config", config], stdin: stdin)
+        }
+    }
+
     @discardableResult
     func tetherctl(_ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
-        try await lab.run(in: host, lab.binary("tetherctl"), arguments + ["--config", config], stdin: stdin)
+        try await admin.tetherctl(arguments, stdin)
     }
 
     /// Joins `node` as a tunnel node dialling this cluster's proxy from the
     /// node's own namespace, with a short keepalive so that a dead path is
     /// noticed within seconds.
     func startNode(_ node: String, labels: String) async throws {
-        let token = try await tetherctl(["tokens", "add", "--type", "node", "--ttl", "15m", "--format", "text"])
-        try NATLab.expectSuccess(token, "tokens add")
-        let config = try lab.directory.write("""
-            data_dir: \(lab.directory.path(node))
-            node:
-              name: \(node)
-              labels: \(labels)
-              proxy_server: \(proxyAddress)
-              join_token: \(token.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
-              ca_pin: \(caPin)
-              keepalive_interval: \(NATLab.keepaliveInterval)
-              max_backoff: \(NATLab.maxBackoff)
-            """, to: "\(node).yaml")
+        let config = try lab.directory.write(
+            try await admin.nodeConfiguration(
+                name: node, dataDirectory: lab.directory.path(node), labels: labels, reach: "proxy_server: \(proxyAddress)",
+                caPin: caPin, keepalive: NATLab.keepaliveInterval, maxBackoff: NATLab.maxBackoff),
+            to: "\(node).yaml")
         try lab.start(node, in: node, config: config)
     }
 
     /// Makes this cluster a leaf of `root`: a trust token on the root, then
     /// `tetherctl create` here, which presents it to the root's proxy.
     func trust(_ root: NATCluster, roleMap: String) async throws {
-        let token = try await root.tetherctl(["tokens", "add", "--type", "trusted_cluster", "--ttl", "15m", "--format", "text"])
-        try NATLab.expectSuccess(token, "tokens add --type trusted_cluster")
-        let resource = try lab.directory.write("""
-            kind: trusted_cluster
-            version: v1
-            metadata: {name: \(root.name)}
-            spec:
-              enabled: true
-              token: \(token.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
-              proxy_addr: \(root.proxyAddress)
-              ca_pin: \(root.caPin)
-              role_map:
-                \(roleMap)
-            """, to: "\(name)-trusts-\(root.name).yaml")
-        try NATLab.expectSuccess(try await tetherctl(["create", resource]), "create trusted_cluster in \(name)")
+        let resource = try lab.directory.write(
+            ClusterBootstrap.trustedCluster(
+                root: root.name, token: try await root.admin.token("trusted_cluster"), proxyAddress: root.proxyAddress,
+                caPin: root.caPin, roleMap: roleMap),
+            to: "\(name)-trusts-\(root.name).yaml")
+        try ClusterBootstrap.expectSuccess(try await tetherctl(["create", resource]), "create trusted_cluster in \(name)")
     }
 
     /// The peer addresses of the connections the proxy holds: what the cluster sees of its nodes.
@@ -250,18 +237,9 @@ final class NATCluster {
               listen: \(proxyAddress)
               keepalive_interval: \(NATLab.keepaliveInterval)
             """, to: "\(name).yaml")
-        let rolesFile = try lab.directory.write(roles, to: "\(name)-roles.yaml")
-        try NATLab.expectSuccess(try await tetherctl(["create", rolesFile]), "create roles in \(name)")
-        for (user, role) in users {
-            try NATLab.expectSuccess(try await tetherctl(["users", "add", user, "--roles", role, "--logins", lab.login]), "users add \(user)")
-            try NATLab.expectSuccess(try await tetherctl(["users", "set-password", user, "--password-stdin"], stdin: NATLab.password + "\n"), "set-password \(user)")
-        }
-        let status = try await tetherctl(["status", "--format", "json"])
-        try NATLab.expectSuccess(status, "status")
-        guard let pin = status.stdout.range(of: #"sha256:[0-9a-f]{64}"#, options: .regularExpression).map({ String(status.stdout[$0]) }) else {
-            throw SupportError("tetherctl status printed no CA pin: \(status.stdout)")
-        }
-        caPin = pin
+        caPin = try await admin.prepare(
+            rolesFile: try lab.directory.write(roles, to: "\(name)-roles.yaml"), users: users.map { ($0.key, $0.value) },
+            login: lab.login, password: NATLab.password)
 
         try lab.start(name, in: host, config: config)
         let listening = try await eventually(timeout: .seconds(30)) {
@@ -291,7 +269,7 @@ final class NATCluster {
 
     func audit(_ type: String) async throws -> [AuditRecord] {
         let search = try await tetherctl(["audit", "search", "--type", type, "--format", "json"])
-        try NATLab.expectSuccess(search, "audit search")
+        try ClusterBootstrap.expectSuccess(search, "audit search")
         return try JSONDecoder().decode([AuditRecord].self, from: Data(search.stdout.utf8))
     }
 
@@ -306,7 +284,7 @@ final class NATCluster {
             var spec: Spec
         }
         let listing = try await tetherctl(["get", "nodes", "--format", "json"])
-        try NATLab.expectSuccess(listing, "get nodes")
+        try ClusterBootstrap.expectSuccess(listing, "get nodes")
         let nodes = try JSONDecoder().decode([Node].self, from: Data(listing.stdout.utf8))
         guard let id = nodes.first(where: { $0.metadata.name == node })?.spec.hostID else {
             throw SupportError("\(node) is not in the inventory of \(name): \(listing.stdout)")
