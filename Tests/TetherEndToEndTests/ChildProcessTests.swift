@@ -21,13 +21,14 @@ import Testing
         #expect(!listing.stdout.contains("pipe:"), "\(listing.stdout)")
     }
 
-    @Test func aChildIgnoringSIGTERMIsKilledAfterTheGracePeriod() throws {
+    @Test func aChildIgnoringSIGTERMIsKilledAfterTheGracePeriod() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let child = try ChildProcess(
             "/bin/sh", ["-c", "trap '' TERM; echo ready; exec sleep 30"],
             stdoutPath: directory.path("out"), stderrPath: directory.path("err"))
-        while (try? directory.read("out")) != "ready\n" { usleep(10_000) }  // the trap is set once it speaks
+        // The trap is set once it speaks.
+        try #require(await eventually { (try? directory.read("out")) == "ready\n" })
 
         #expect(!child.terminate(grace: .milliseconds(200)))
         #expect(!child.isRunning)
