@@ -1,3 +1,5 @@
+import TetherCore
+
 /// `POST /v1/nodes/heartbeat`: a node says it is alive and what it is now.
 public struct Heartbeat: Codable, Sendable, Equatable {
     public var hostID: String
@@ -58,5 +60,17 @@ public struct NodeSummary: Codable, Sendable, Equatable {
         case hostID = "host_id"
         case lastSeen = "last_seen"
         case sshHostKey = "ssh_host_key"
+    }
+}
+
+/// What `tether ssh` (looking in the listing) and the proxy (routing a
+/// CONNECT, stock ssh's included) say about a node name the user cannot
+/// reach: the same words whether the node is missing or hidden from them,
+/// so neither tells which, and the listing that shows what they can reach.
+public enum NodeVisibility {
+    /// `inLeaf`: `cluster` is a leaf of the cluster the user logged in to.
+    public static func notVisible(_ name: String, cluster: String, inLeaf: Bool) -> TetherError {
+        let listing = inLeaf ? "tether ls --cluster \(cluster)" : "tether ls"
+        return TetherError(.notFound, "no node named \(name) in cluster \(cluster) is visible to you; run \(listing) to see the nodes you can reach.")
     }
 }

@@ -49,7 +49,7 @@ public struct ProxyService: Service {
 
     public func run() async throws {
         let tls = try makeServerTLS()
-        let directory = NodeDirectory(source: directorySource)
+        let directory = NodeDirectory(source: directorySource, onEvent: onEvent)
         let leaves = LeafDirectory(source: federation, registry: registry)
         let connector = try NodeConnector(registry: registry, group: group, credentials: configuration.credentials)
         let forwarder = try AuthForwarder(

@@ -69,7 +69,7 @@ struct ServiceAssembly {
                 authAddress: auth.configuration.listen,
                 keepalive: KeepalivePolicy(interval: .seconds(section.keepaliveInterval.seconds))
             ),
-            directorySource: AuthNodeDirectory(resources: core.resources),
+            directorySource: AuthNodeDirectory(core: core),
             federation: AuthFederation(core: core),
             eventLoopGroup: eventLoopGroup,
             logger: logger,
@@ -106,16 +106,20 @@ struct ServiceAssembly {
     }
 }
 
-/// The proxy's node directory, read from the auth service's inventory in
-/// the same process.
+/// The proxy's node directory, read from the auth service's inventory and
+/// roles in the same process.
 struct AuthNodeDirectory: NodeDirectorySource {
-    let resources: ClusterResources
+    let core: AuthCore
 
     func nodeRoutes() throws -> [NodeRoute] {
-        try resources.nodes().compactMap { node in
+        try core.resources.nodes().compactMap { node in
             guard let hostID = node.spec.hostID else { return nil }
             return NodeRoute(name: node.name, hostID: hostID, labels: node.metadata.labels, tunnel: node.spec.tunnel, address: node.spec.addr)
         }
+    }
+
+    func visibleHostIDs(user: String, roles: [String]) throws -> Set<String> {
+        Set(try core.presence.visibleNodes(user: user, roles: roles).compactMap(\.spec.hostID))
     }
 }
 
@@ -172,6 +176,11 @@ struct ProxyAudit {
                 event.node = node
                 event.remoteAddr = clientAddress
                 event.fields["target_cluster"] = .string(cluster)
+            }
+        case .nodeRefused(let user, let node, let reason, let originCluster, let clientAddress):
+            try core.audit.refusal(reason, user: user, remoteAddress: clientAddress) { event in
+                event.node = node
+                event.originCluster = originCluster
             }
         }
     }

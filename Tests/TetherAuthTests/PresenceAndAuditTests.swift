@@ -31,6 +31,8 @@ import TetherStorage
         #expect(visible.first?.hostID == acme)
         #expect(visible.first?.online == true)
         #expect(visible.first?.labels == ["customer": "acme"])
+        // What the proxy routes alice to: the same nodes.
+        #expect(try fixture.core.presence.visibleNodes(user: "alice", roles: ["field-tech"]).compactMap(\.spec.hostID) == [acme])
 
         fixture.clock.advance(seconds: 61)
         #expect(try fixture.core.presence.nodes(visibleTo: alice).first?.online == false)

@@ -73,13 +73,15 @@ import TetherTestSupport
         #expect(labels.status != 0)
         #expect(labels.stderr.contains("site-server"), "\(labels.stderr)")
         // ...and going around tether with stock ssh (host keys unchecked) meets
-        // the node's own decision.
+        // the proxy, which refuses her in the same words before the node says
+        // anything, and audits it.
         let config = try cluster.directory.write(try await cluster.tether(["config"]).stdout, to: "ssh_config")
         let sneaky = try await cluster.ssh([
             "-F", config, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
             "\(cluster.login)@site-server.\(cluster.cluster)", "true",
         ])
         #expect(sneaky.status != 0)
+        #expect(sneaky.stderr.contains(labels.stderr), "\(sneaky.stderr)")
 
         #expect(try await eventually {
             let events = try await cluster.tetherctl(["audit", "search", "--type", "auth.failed", "--format", "json"]).stdout

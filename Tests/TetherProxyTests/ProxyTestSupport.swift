@@ -38,7 +38,10 @@ struct TestPKI {
 
 struct StaticDirectory: NodeDirectorySource {
     var routes: [NodeRoute]
+    /// Host ids of nodes no user's roles let them see.
+    var hidden: Set<String> = []
     func nodeRoutes() throws -> [NodeRoute] { routes }
+    func visibleHostIDs(user: String, roles: [String]) throws -> Set<String> { Set(routes.map(\.hostID)).subtracting(hidden) }
 }
 
 /// A root cluster's leaves, fixed for the test; no trusted roots.
@@ -60,7 +63,7 @@ final class RunningProxy: Sendable {
     let port: Int
     private let task: Task<Void, any Error>
 
-    init(pki: TestPKI, routes: [NodeRoute], leaves: [LeafCluster] = [], group: any EventLoopGroup) async throws {
+    init(pki: TestPKI, routes: [NodeRoute], hidden: Set<String> = [], leaves: [LeafCluster] = [], group: any EventLoopGroup) async throws {
         let configuration = ProxyConfiguration(
             clusterName: "test-cluster",
             listenHost: "127.0.0.1",
@@ -72,7 +75,7 @@ final class RunningProxy: Sendable {
         let bound = NIOLockedValueBox<Int?>(nil)
         let service = ProxyService(
             configuration: configuration,
-            directorySource: StaticDirectory(routes: routes),
+            directorySource: StaticDirectory(routes: routes, hidden: hidden),
             federation: StaticLeaves(leaves: leaves),
             eventLoopGroup: group,
             logger: Logger(label: "test.proxy"),

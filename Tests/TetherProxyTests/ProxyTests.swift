@@ -48,13 +48,16 @@ import TetherTunnel
         #expect(result.stderr.contains("this port is a Tether proxy"), "ssh said: \(result.stderr)")
     }
 
-    @Test func nodeCertificateHoldsATunnelAndUsersAreRoutedThroughIt() async throws {
+    @Test func nodeCertificateHoldsATunnelAndUsersAreRoutedThroughItToNodesTheyMaySee() async throws {
         let pki = try TestPKI()
-        let proxy = try await RunningProxy(pki: pki, routes: [node], group: group)
+        let hidden = NodeRoute(name: "node-h", hostID: "host-2", labels: ["customer": "hq"], tunnel: true, address: nil)
+        let proxy = try await RunningProxy(pki: pki, routes: [node, hidden], hidden: [hidden.hostID], group: group)
         defer { proxy.stop() }
-        let tunnel = try startTunnel(pki: pki, proxyPort: proxy.port, credentials: try pki.host("host-1", roles: [ForwardedIdentity.nodeRole]))
-        defer { tunnel.cancel() }
-        #expect(await eventually { proxy.service.registry.status(of: "host-1") != nil })
+        let tunnels = try [node, hidden].map { route in
+            try startTunnel(pki: pki, proxyPort: proxy.port, credentials: try pki.host(route.hostID, roles: [ForwardedIdentity.nodeRole]))
+        }
+        defer { for tunnel in tunnels { tunnel.cancel() } }
+        #expect(await eventually { proxy.service.registry.connected.count == 2 })
 
         let client = try await RawTLSClient(port: proxy.port, alpn: ALPN.ssh, credentials: try pki.user("alice"), trusting: pki.caPEM, group: group)
         // The SSH client's first bytes may follow the CONNECT at once.
@@ -63,6 +66,15 @@ import TetherTunnel
         #expect(client.text == "HTTP/1.1 200 Connection Established\r\n\r\nnode=node-a cert=ssh-ed25519-cert AAAA;SSH-2.0-test\r\n")
         try await client.send("more")
         #expect(await eventually { client.text.hasSuffix("more") })
+
+        // A node alice may not see, though its tunnel is up: refused like a missing
+        // one, before the node says a word (an SSH server's first ones lead to its host key).
+        let refused = try await RawTLSClient(port: proxy.port, alpn: ALPN.ssh, credentials: try pki.user("alice"), trusting: pki.caPEM, group: group)
+        try await refused.send("CONNECT node-h:0 HTTP/1.1\r\nTether-Certificate: c\r\n\r\nSSH-2.0-test\r\n")
+        #expect(await eventually { refused.text.contains("}") })
+        #expect(refused.text.hasPrefix("HTTP/1.1 404"))
+        #expect(refused.text.contains("no node named node-h in cluster test-cluster is visible to you; run tether ls"), "\(refused.text)")
+        #expect(!refused.text.contains("node=node-h"))
     }
 
     @Test func refusalsComeBackAsOneSentence() async throws {
@@ -80,7 +92,7 @@ import TetherTunnel
         try await alice.send("CONNECT nowhere:0 HTTP/1.1\r\nTether-Certificate: c\r\n\r\n")
         #expect(await eventually { alice.text.contains("}") })
         #expect(alice.text.hasPrefix("HTTP/1.1 404"))
-        #expect(alice.text.contains("node nowhere is not in cluster test-cluster"))
+        #expect(alice.text.contains("no node named nowhere in cluster test-cluster is visible to you; run tether ls"))
 
         // The node exists but has no tunnel: offline, said plainly.
         let bob = try await RawTLSClient(port: proxy.port, alpn: ALPN.ssh, credentials: try pki.user("bob"), trusting: pki.caPEM, group: group)

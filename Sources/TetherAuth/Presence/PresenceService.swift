@@ -55,4 +55,10 @@ public struct PresenceService: Sendable {
             )
         }
     }
+
+    /// The nodes a user holding `roles` sees in listings (and may be routed to).
+    public func visibleNodes(user: String, roles: [String]) throws(TetherError) -> [NodeResource] {
+        let checker = try resources.accessChecker(user: user, roleNames: roles, traits: [:], clock: clock)
+        return try resources.nodes().filter { checker.canSee($0.target) }
+    }
 }

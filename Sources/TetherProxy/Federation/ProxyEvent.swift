@@ -32,4 +32,7 @@ public enum ProxyEvent: Sendable, Equatable {
     /// A user's connection was routed through a leaf's tunnel: the root
     /// records only this, the session itself is the leaf's to audit.
     case routedToLeaf(user: String, cluster: String, node: String, clientAddress: String)
+    /// A user (of `originCluster`, when a root's) asked for a node their
+    /// roles do not let them see, and was refused before the node heard of it.
+    case nodeRefused(user: String, node: String, reason: String, originCluster: String?, clientAddress: String?)
 }

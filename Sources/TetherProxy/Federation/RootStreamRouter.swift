@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import TetherAPI
 import TetherCore
+import TetherIdentity
 import TetherTunnel
 
 /// Serves the streams a root cluster's proxy opens on this leaf's tunnel:
@@ -53,7 +54,9 @@ struct RootStreamRouter: TunnelStreamRouter {
         }
         let clientAddress = request.metadata[SSHRouting.Metadata.clientAddress]
         let translated = try federation.translateSSHCertificate(certificate, from: root, clientAddress: clientAddress)
-        let route = try directory.route(named: node, cluster: clusterName)
+        let visitor = try TetherCertificateIdentity(certificate: try SSHCertificate(authorizedKeyLine: translated))
+        let viewer = NodeViewer(user: visitor.user, roles: visitor.roles, originCluster: visitor.originCluster, clientAddress: clientAddress)
+        let route = try directory.route(named: node, for: viewer, cluster: clusterName, inLeaf: true)
         let nodeRequest = TunnelStreamRequest(path: SSHRouting.streamPath, metadata: [
             SSHRouting.Metadata.certificate: translated,
             SSHRouting.Metadata.clientAddress: clientAddress ?? "unknown",

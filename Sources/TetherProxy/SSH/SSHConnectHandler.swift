@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import TetherAPI
 import TetherCore
 import TetherIdentity
@@ -8,7 +9,8 @@ import TetherTransport
 import TetherTunnel
 
 /// Serves ALPN `tether-ssh/1`: reads the user's `CONNECT node:0` request,
-/// checks who is asking (their TLS client certificate), finds the node,
+/// checks who is asking (their TLS client certificate), finds the node
+/// among those the user may see (a leaf's proxy does that for its nodes),
 /// opens a `/v1/ssh` stream to it carrying the user's SSH certificate, and
 /// then splices the connection onto that stream. SSH runs end to end from
 /// the client to the node: the proxy never sees session keys.
@@ -74,13 +76,14 @@ final class SSHConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
                 onEvent(.routedToLeaf(user: request.user, cluster: leaf, node: request.node, clientAddress: request.clientAddress))
             }
         } else {
-            let route: NodeRoute
-            do {
-                route = try routing.directory.route(named: request.node, cluster: routing.clusterName)
-            } catch {
-                return refuse(error, context: context)
+            let (directory, connector, cluster, eventLoop) = (routing.directory, routing.connector, routing.clusterName, context.eventLoop)
+            let viewer = NodeViewer(user: request.user, roles: request.roles, clientAddress: request.clientAddress)
+            // Who may see which node is read from the auth store: not on the event loop.
+            opened = NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
+                try directory.route(named: request.node, for: viewer, cluster: cluster, inLeaf: false)
+            }.flatMap { route in
+                connector.openStream(to: route, request: request.streamRequest(node: route.name), on: eventLoop, initializer: holdEarlyBytes)
             }
-            opened = routing.connector.openStream(to: route, request: request.streamRequest(node: route.name), on: context.eventLoop, initializer: holdEarlyBytes)
         }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         opened.whenComplete { result in
@@ -112,6 +115,7 @@ final class SSHConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         return ConnectRequest(
             user: identity.name,
+            roles: identity.roles,
             node: node,
             leafCluster: cluster,
             certificate: certificate,
@@ -168,6 +172,7 @@ final class SSHConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
 /// cluster, or in this one) and what the node is told.
 struct ConnectRequest: Sendable {
     var user: String
+    var roles: [String]
     var node: String
     var leafCluster: String?
     var certificate: String
