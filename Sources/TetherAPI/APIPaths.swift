@@ -11,7 +11,7 @@ public enum APIPath {
     public static let join = "/v1/join"
     /// Node presence (POST, host certificate).
     public static let heartbeat = "/v1/nodes/heartbeat"
-    /// Nodes the caller may see (GET, user certificate).
+    /// Nodes the caller may see (GET, user certificate; `NodeQuery` narrows it to one name).
     public static let nodes = "/v1/nodes"
     /// Audit events from a node's spool (POST, host certificate).
     public static let auditEvents = "/v1/audit/events"

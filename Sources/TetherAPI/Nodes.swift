@@ -1,3 +1,4 @@
+import Foundation
 import TetherCore
 
 /// `POST /v1/nodes/heartbeat`: a node says it is alive and what it is now.
@@ -60,6 +61,27 @@ public struct NodeSummary: Codable, Sendable, Equatable {
         case hostID = "host_id"
         case lastSeen = "last_seen"
         case sshHostKey = "ssh_host_key"
+    }
+}
+
+/// `GET /v1/nodes?name=NODE`: the nodes so named, looked up because the user
+/// is about to reach one (`tether ssh`); without `name` it is a plain listing
+/// (`tether ls`, `tether config`). A leaf that refuses a root user a plain
+/// listing does not audit it: the user attempted nothing.
+public enum NodeQuery {
+    public static let name = "name"
+
+    /// The request path that looks up `node`.
+    public static func lookup(_ node: String) -> String {
+        let value = node.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "=", "+", "#"])) ?? node
+        return "\(APIPath.nodes)?\(name)=\(value)"
+    }
+
+    /// Whether `method` `uri` is a plain listing of nodes.
+    public static func isListing(method: String, uri: String) -> Bool {
+        let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        guard method == "GET", parts.first == Substring(APIPath.nodes) else { return false }
+        return !(parts.dropFirst().first?.split(separator: "&").contains { $0.hasPrefix(name + "=") } ?? false)
     }
 }
 

@@ -35,4 +35,10 @@ public enum Output {
     public static func emit(_ text: String) {
         if text.hasSuffix("\n") { print(text, terminator: "") } else { print(text) }
     }
+
+    /// A sentence for the person at the terminal, on stderr, so that what
+    /// the command prints on stdout stays clean for a pipe.
+    public static func note(_ sentence: String) {
+        FileHandle.standardError.write(Data((sentence + "\n").utf8))
+    }
 }

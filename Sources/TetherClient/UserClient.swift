@@ -58,10 +58,21 @@ public struct UserClient: Sendable {
         return NodeSelection.matching(nodes, cluster: cluster, labels: labels)
     }
 
+    /// When `tether ls` of the cluster logged in to came back empty: the
+    /// sentence naming its leaves, where the user's nodes may be (nil if it
+    /// has none, or they cannot be listed).
+    public func emptyListingHint(cluster: String?, labels: Labels) async -> String? {
+        guard let identity = try? currentIdentity(), cluster == nil || cluster == identity.profile.cluster,
+              let clusters = try? await ClusterAPI(identity: identity, eventLoopGroup: eventLoopGroup).clusters()
+        else { return nil }
+        return LeafHints.emptyListing(cluster: identity.profile.cluster, labels: labels, leaves: Self.leaves(of: clusters))
+    }
+
     // MARK: Connections
 
     /// `tether ssh`: runs `request` on the node as the chosen login, with
-    /// the node's host key pinned to the one the inventory lists.
+    /// the node's host key pinned to the one the inventory lists. Without
+    /// `cluster`, NODE.CLUSTER names a node of that cluster (`NodeFinder`).
     public func ssh(
         to destination: SSHDestination,
         loginFlag: String?,
@@ -71,12 +82,11 @@ public struct UserClient: Sendable {
         localUser: String = LocalUser.name()
     ) async throws(TetherError) -> SessionExit {
         let identity = try currentIdentity()
-        let cluster = cluster ?? identity.profile.cluster
-        let nodes = try await ClusterAPI(identity: identity, eventLoopGroup: eventLoopGroup).nodes(cluster: cluster)
-        let node = try NodeSelection.node(named: destination.node, in: nodes, cluster: cluster)
+        let api = ClusterAPI(identity: identity, eventLoopGroup: eventLoopGroup)
+        let node = try await NodeFinder(api: api, home: identity.profile.cluster).node(destination.node, cluster: cluster)
         let target = ConnectTarget(
             node: node.name,
-            cluster: cluster,
+            cluster: node.cluster,
             login: destination.login(flag: loginFlag, localUser: localUser),
             certificate: identity.sshCertificate
         )
@@ -128,12 +138,30 @@ public struct UserClient: Sendable {
     // MARK: Recordings
 
     /// `tether play`: fetches a recorded session (of `cluster`, default the
-    /// profile's) and writes its output.
+    /// profile's) and writes its output. One the profile's cluster never
+    /// recorded may have run in a leaf: the refusal names them.
     public func play(sessionID: String, cluster: String?, speed: Double, to output: SessionIO.Sink) async throws {
         let player = try SessionPlayer(speed: speed)
         let identity = try currentIdentity()
-        let playback = try await ClusterAPI(identity: identity, eventLoopGroup: eventLoopGroup)
-            .session(id: sessionID, cluster: cluster ?? identity.profile.cluster)
+        let api = ClusterAPI(identity: identity, eventLoopGroup: eventLoopGroup)
+        let home = identity.profile.cluster
+        let playback: SessionPlayback
+        do {
+            playback = try await api.session(id: sessionID, cluster: cluster ?? home)
+        } catch {
+            guard error.code == .notFound, cluster == nil || cluster == home else { throw error }
+            throw await notRecorded(sessionID, in: home, api: api, error)
+        }
         try await player.play(playback, to: output)
+    }
+
+    /// `error`, or the sentence naming the leaves where the session may have run.
+    private func notRecorded(_ sessionID: String, in home: String, api: ClusterAPI, _ error: TetherError) async -> TetherError {
+        let leaves = (try? await api.clusters()).map(Self.leaves(of:)) ?? []
+        return LeafHints.sessionNotFound(sessionID, cluster: home, leaves: leaves) ?? error
+    }
+
+    private static func leaves(of clusters: [ClusterSummary]) -> [String] {
+        clusters.filter { $0.role == .leaf }.map(\.name)
     }
 }

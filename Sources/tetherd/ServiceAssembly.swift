@@ -145,8 +145,8 @@ struct AuthFederation: FederationAuthority {
         try core.translator.translateSSH(line, from: root, clientAddress: clientAddress)
     }
 
-    func translateTLSCertificate(_ der: [UInt8], from root: String, clientAddress: String?) async throws -> [UInt8] {
-        try await core.translator.translateTLS(der, from: root, clientAddress: clientAddress)
+    func translateTLSCertificate(_ der: [UInt8], from root: String, clientAddress: String?, listing: Bool) async throws -> [UInt8] {
+        try await core.translator.translateTLS(der, from: root, clientAddress: clientAddress, listing: listing)
     }
 }
 

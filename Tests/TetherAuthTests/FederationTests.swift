@@ -136,6 +136,25 @@ private struct Trust {
         #expect(disabled?.message.contains("disabled its trust in hub") == true)
     }
 
+    @Test func aListingThatMapsNoRoleIsRefusedWithoutAnAuditRecordAndAnAccessWithOne() async throws {
+        let trust = try Trust()
+        let unmapped = try trust.root.authority.tlsCA.issueClientCertificate(
+            user: "alice", roles: ["globex-support"], publicKey: P256.Signing.PrivateKey().publicKey, ttl: .minutes(10))
+        let der = try unmapped.serializeAsPEM().derBytes
+        let refusals = { try trust.leaf.store.search(AuditQuery(types: [AuthEvent.authFailed])).count }
+
+        // `tether config` walking every leaf: the user attempted nothing here.
+        let listing = await #expect(throws: TetherError.self) {
+            try await trust.leaf.translator.translateTLS(der, from: "hub", clientAddress: nil, listing: true)
+        }
+        #expect(listing?.message.contains("maps to no role in cluster acme-dallas") == true)
+        #expect(try refusals() == 0)
+
+        // Reaching for something (a node, a recording) is an attempt, audited.
+        await #expect(throws: TetherError.self) { try await trust.leaf.translator.translateTLS(der, from: "hub", clientAddress: nil) }
+        #expect(try refusals() == 1)
+    }
+
     @Test func aRootUserIsReissuedATLSCertificateNamingHerClusterAndOwnsOnlyHerOwnRecordings() async throws {
         let trust = try Trust()
         let key = P256.Signing.PrivateKey()

@@ -82,6 +82,11 @@ import TetherTransport
             let nodes: [NodeSummary] = try await alice.get(APIPath.nodes)
             #expect(nodes.map(\.name) == ["robot-17"])
             #expect(nodes.first?.online == true)
+            // `tether ssh` looks up only the node it is about to reach.
+            let named: [NodeSummary] = try await alice.get(NodeQuery.lookup("robot-17"))
+            #expect(named.map(\.name) == ["robot-17"])
+            let otherName: [NodeSummary] = try await alice.get(NodeQuery.lookup("robot-17.acme"))
+            #expect(otherName.isEmpty)
 
             let missing = await #expect(throws: TetherError.self) {
                 let _: ClusterInfo = try await alice.get("/v1/nope")

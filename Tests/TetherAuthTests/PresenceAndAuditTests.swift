@@ -31,6 +31,8 @@ import TetherStorage
         #expect(visible.first?.hostID == acme)
         #expect(visible.first?.online == true)
         #expect(visible.first?.labels == ["customer": "acme"])
+        #expect(try fixture.core.presence.nodes(visibleTo: alice, named: "robot-17").map(\.hostID) == [acme])
+        #expect(try fixture.core.presence.nodes(visibleTo: alice, named: "robot-99").isEmpty)
         // What the proxy routes alice to: the same nodes.
         #expect(try fixture.core.presence.visibleNodes(user: "alice", roles: ["field-tech"]).compactMap(\.spec.hostID) == [acme])
 

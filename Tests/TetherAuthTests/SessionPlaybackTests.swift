@@ -46,6 +46,19 @@ import TetherStorage
         #expect(try fixture.core.store.search(AuditQuery(types: [AuthEvent.authFailed], user: "bob")).count == 1)
     }
 
+    @Test func aSessionNeverRecordedHereIsNotFoundForAnyoneAndNotAudited() throws {
+        let fixture = try Fixture()
+        try fixture.addFieldTech()
+        try recordSession(fixture)
+
+        let missing = try #require(throws: TetherError.self) {
+            try fixture.core.playback.playback(sessionID: "s-elsewhere", for: identity("bob", roles: ["field-tech"]), remoteAddress: nil)
+        }
+        #expect(missing.code == .notFound)
+        #expect(missing.message.contains("no recording of session s-elsewhere"))
+        #expect(try fixture.core.store.search(AuditQuery(types: [AuthEvent.authFailed])).isEmpty)
+    }
+
     @Test func nodesGetRolesAndLocksAsStoredJSON() throws {
         let fixture = try Fixture()
         try fixture.addFieldTech()

@@ -127,6 +127,30 @@ import Testing
         }
     }
 
+    @Test func nodeDotClusterAsTetherConfigTeachesItNamesTheNodeOfThatCluster() async throws {
+        try await ClientFixture.with { fixture in
+            try await fixture.logIn()
+            let exit = try await fixture.client.ssh(
+                to: SSHDestination(parsing: "root@\(ClientFixture.nodeName).acme"), loginFlag: nil, cluster: nil,
+                request: SessionRequest(command: "exit 0", terminal: nil), io: MemoryIO().io()
+            )
+            #expect(exit == .exited(0))
+            let connect = try #require(fixture.proxy.connects.withLockedValue { $0 }.first)
+            #expect(connect.target == "\(ClientFixture.nodeName):0")
+            #expect(connect.headers["tether-cluster"] == "acme")
+
+            // A suffix that is no cluster: said so, with the way to name one.
+            let error = await #expect(throws: TetherError.self) {
+                try await fixture.client.ssh(
+                    to: SSHDestination(parsing: "root@\(ClientFixture.nodeName).acme-dallas"), loginFlag: nil, cluster: nil,
+                    request: SessionRequest(command: "exit 0", terminal: nil), io: MemoryIO().io()
+                )
+            }
+            #expect(error?.message == "no node named robot-17.acme-dallas in cluster acme is visible to you, and acme knows no cluster acme-dallas; "
+                + "run tether ls to see the nodes you can reach, or tether clusters for the names tether ssh --cluster NAME robot-17 takes.")
+        }
+    }
+
     @Test func expiredCertificateIsRefusedBeforeConnecting() async throws {
         try await ClientFixture.with { fixture in
             let identity = try await fixture.logIn()

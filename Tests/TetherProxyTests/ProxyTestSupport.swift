@@ -52,8 +52,8 @@ struct StaticLeaves: FederationAuthority {
     func translateSSHCertificate(_ line: String, from root: String, clientAddress: String?) throws -> String {
         try NoFederation().translateSSHCertificate(line, from: root, clientAddress: clientAddress)
     }
-    func translateTLSCertificate(_ der: [UInt8], from root: String, clientAddress: String?) async throws -> [UInt8] {
-        try await NoFederation().translateTLSCertificate(der, from: root, clientAddress: clientAddress)
+    func translateTLSCertificate(_ der: [UInt8], from root: String, clientAddress: String?, listing: Bool) async throws -> [UInt8] {
+        try await NoFederation().translateTLSCertificate(der, from: root, clientAddress: clientAddress, listing: listing)
     }
 }
 

@@ -6,7 +6,9 @@ import TetherStorage
 
 /// Recorded sessions for `tether play`: to their own user (the same name
 /// from the same cluster: a root's alice does not own a local alice's
-/// sessions), or to roles allowed verb `read` on resource `session`.
+/// sessions), or to roles allowed verb `read` on resource `session`. A
+/// session this cluster never recorded is not found, for anyone: there is
+/// nothing to refuse, so nothing is audited.
 public struct SessionPlaybackService: Sendable {
     let log: any AuditLog
     let resources: ClusterResources
@@ -14,6 +16,7 @@ public struct SessionPlaybackService: Sendable {
     let clock: any WallClock
 
     public func playback(sessionID: String, for user: TLSIdentity, remoteAddress: String?) throws(TetherError) -> SessionPlayback {
+        try SessionRecording.requireRecorded(sessionID: sessionID, in: log)
         let start = try log.search(AuditQuery(types: ["session.start"], sessionID: sessionID, limit: 1)).first
         let isOwner = start.map { $0.event.user == user.name && $0.event.originCluster == user.originCluster } ?? false
         if !isOwner {

@@ -86,9 +86,13 @@ public final class CertificateTranslator: Sendable {
     }
 
     /// A root user's TLS client certificate (DER) → this cluster's (DER),
-    /// so the leaf's auth API sees the user with the mapped roles.
-    public func translateTLS(_ der: [UInt8], from root: String, clientAddress: String?) async throws(TetherError) -> [UInt8] {
-        let trust = try enabledTrust(root, clientAddress: clientAddress)
+    /// so the leaf's auth API sees the user with the mapped roles. For a
+    /// `listing` (the root walking its leaves for `tether config` or `ls`),
+    /// a trust or role map that grants nothing is refused without an audit
+    /// record: the user attempted nothing here. Forged certificates are
+    /// audited either way.
+    public func translateTLS(_ der: [UInt8], from root: String, clientAddress: String?, listing: Bool = false) async throws(TetherError) -> [UInt8] {
+        let trust = try enabledTrust(root, clientAddress: clientAddress, audited: !listing)
         let key = CacheKey(certificate: der, roleMap: trust.spec.roleMap)
         if let cached = cached(key) { return cached }
 
@@ -102,7 +106,7 @@ public final class CertificateTranslator: Sendable {
         guard let publicKey = P256.Signing.PublicKey(certificate.publicKey) else {
             throw TetherError(.invalidArgument, "the root user's TLS key is not ECDSA P-256.")
         }
-        let mapping = try map(identity, through: trust, clientAddress: clientAddress)
+        let mapping = try map(identity, through: trust, clientAddress: clientAddress, audited: !listing)
         let issued = try authority.tlsCA.issueClientCertificate(
             user: identity.user, roles: mapping.roles, publicKey: publicKey, originCluster: root, ttl: mapping.ttl)
         try recordIssue("tls", identity: identity, mapping: mapping, clientAddress: clientAddress) { _ in }
@@ -118,13 +122,13 @@ public final class CertificateTranslator: Sendable {
 
     // MARK: steps
 
-    private func enabledTrust(_ root: String, clientAddress: String?) throws(TetherError) -> TrustedCluster {
+    private func enabledTrust(_ root: String, clientAddress: String?, audited: Bool = true) throws(TetherError) -> TrustedCluster {
         guard case .trustedCluster(let trust)? = try resources.get(.trustedCluster, root) else {
-            try audit.refusal("a user of cluster \(root) was refused: \(cluster) does not trust \(root)", remoteAddress: clientAddress)
+            if audited { try audit.refusal("a user of cluster \(root) was refused: \(cluster) does not trust \(root)", remoteAddress: clientAddress) }
             throw TetherError(.accessDenied, "cluster \(cluster) does not trust cluster \(root).")
         }
         guard trust.spec.enabled else {
-            try audit.refusal("a user of cluster \(root) was refused: the trust in \(root) is disabled", remoteAddress: clientAddress)
+            if audited { try audit.refusal("a user of cluster \(root) was refused: the trust in \(root) is disabled", remoteAddress: clientAddress) }
             throw TetherError(.accessDenied, "cluster \(cluster) has disabled its trust in \(root); ask its administrators.")
         }
         return trust
@@ -159,14 +163,16 @@ public final class CertificateTranslator: Sendable {
     }
 
     /// Root roles → local roles; none mapped means no access at all.
-    private func map(_ identity: RootIdentity, through trust: TrustedCluster, clientAddress: String?) throws(TetherError) -> Mapping {
+    private func map(_ identity: RootIdentity, through trust: TrustedCluster, clientAddress: String?, audited: Bool = true) throws(TetherError) -> Mapping {
         let roles = try RoleMap(trust.spec.roleMap).map(remoteRoles: identity.roles)
         guard !roles.isEmpty else {
             let held = identity.roles.isEmpty ? "no roles" : "roles " + identity.roles.joined(separator: ", ")
             let reason = "\(identity.user) of cluster \(identity.cluster) (\(held)) maps to no role in cluster \(cluster)"
-            try audit.refusal(reason, user: identity.user, remoteAddress: clientAddress) { event in
-                event.originCluster = identity.cluster
-                event.originRoles = identity.roles
+            if audited {
+                try audit.refusal(reason, user: identity.user, remoteAddress: clientAddress) { event in
+                    event.originCluster = identity.cluster
+                    event.originRoles = identity.roles
+                }
             }
             throw TetherError(.accessDenied, reason + "; ask the administrators of \(cluster) to map one of your roles in its trusted_cluster role_map.")
         }

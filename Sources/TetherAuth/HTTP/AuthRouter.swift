@@ -42,7 +42,8 @@ enum AuthRouter {
         }
         router.get(RouterPath(APIPath.nodes)) { request, context in
             let (user, _) = try await callers.user(of: request, context: context)
-            return try JSONBody.response(try await offload { try core.presence.nodes(visibleTo: user) })
+            let name = request.uri.queryParameters[Substring(NodeQuery.name)].map(String.init)
+            return try JSONBody.response(try await offload { try core.presence.nodes(visibleTo: user, named: name) })
         }
         router.post(RouterPath(APIPath.auditEvents)) { request, context in
             let (host, caller) = try await callers.host(of: request, context: context, roles: nodeRole)

@@ -38,11 +38,10 @@ public struct PresenceService: Sendable {
         try resources.put(.node(updated), mode: .replace)
     }
 
-    /// The nodes `user`'s roles let them see.
-    public func nodes(visibleTo user: TLSIdentity) throws(TetherError) -> [NodeSummary] {
-        let checker = try resources.accessChecker(user: user.name, roleNames: user.roles, traits: [:], clock: clock)
+    /// The nodes `user`'s roles let them see (only those called `name`, if given).
+    public func nodes(visibleTo user: TLSIdentity, named name: String? = nil) throws(TetherError) -> [NodeSummary] {
         let now = clock.now()
-        return try resources.nodes().filter { checker.canSee($0.target) }.map { node in
+        return try visibleNodes(user: user.name, roles: user.roles).filter { name == nil || $0.name == name }.map { node in
             let lastSeen = node.spec.lastSeen
             let online = lastSeen.map { seen in
                 seen.addingTimeInterval(node.spec.heartbeatTTL?.timeInterval ?? 0) > now

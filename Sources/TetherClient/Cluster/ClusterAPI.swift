@@ -11,10 +11,11 @@ struct ClusterAPI {
     let identity: ClientIdentity
     let eventLoopGroup: any EventLoopGroup
 
-    /// Nodes the user may see. `cluster` also travels as `Tether-Cluster`
-    /// so a root proxy can answer for a leaf.
-    func nodes(cluster: String) async throws(TetherError) -> [NodeSummary] {
-        try await get(APIPath.nodes, cluster: cluster)
+    /// Nodes the user may see (only those called `name`, when about to
+    /// reach one). `cluster` also travels as `Tether-Cluster` so a root proxy
+    /// can answer for a leaf.
+    func nodes(cluster: String, named name: String? = nil) async throws(TetherError) -> [NodeSummary] {
+        try await get(name.map(NodeQuery.lookup) ?? APIPath.nodes, cluster: cluster)
     }
 
     /// The root cluster and its leaves, online or not.

@@ -12,11 +12,12 @@ public enum NodeSelection {
             .sorted { ($0.name, $0.hostID) < ($1.name, $1.hostID) }
     }
 
-    /// The node called `name` in `cluster`; names must be unambiguous.
-    public static func node(named name: String, in nodes: [NodeSummary], cluster: String) throws(TetherError) -> NodeSummary {
+    /// The node called `name` in `cluster` (`inLeaf`: a leaf of the cluster
+    /// logged in to); names must be unambiguous.
+    public static func node(named name: String, in nodes: [NodeSummary], cluster: String, inLeaf: Bool) throws(TetherError) -> NodeSummary {
         let candidates = nodes.filter { $0.cluster == cluster && $0.name == name }
         guard let node = candidates.first else {
-            throw TetherError(.notFound, "no node named \(name) in cluster \(cluster) is visible to you; run tether ls to see the nodes you can reach.")
+            throw NodeVisibility.notVisible(name, cluster: cluster, inLeaf: inLeaf)
         }
         guard candidates.count == 1 else {
             throw TetherError(.invalidArgument, "\(candidates.count) nodes are named \(name) in cluster \(cluster); ask an administrator to give them distinct names.")

@@ -39,8 +39,9 @@ public protocol FederationAuthority: Sendable {
     func trustedRoots() throws -> [TrustedRoot]
     /// A root user's SSH certificate line → this cluster's, or a refusal.
     func translateSSHCertificate(_ line: String, from root: String, clientAddress: String?) throws -> String
-    /// A root user's TLS client certificate (DER) → this cluster's (DER), or a refusal.
-    func translateTLSCertificate(_ der: [UInt8], from root: String, clientAddress: String?) async throws -> [UInt8]
+    /// A root user's TLS client certificate (DER) → this cluster's (DER), or
+    /// a refusal, audited unless the request is a plain `listing`.
+    func translateTLSCertificate(_ der: [UInt8], from root: String, clientAddress: String?, listing: Bool) async throws -> [UInt8]
 }
 
 /// A proxy with no trusted clusters either way.
@@ -51,7 +52,7 @@ public struct NoFederation: FederationAuthority {
     public func translateSSHCertificate(_ line: String, from root: String, clientAddress: String?) throws -> String {
         throw TetherError(.accessDenied, "this cluster trusts no root cluster.")
     }
-    public func translateTLSCertificate(_ der: [UInt8], from root: String, clientAddress: String?) async throws -> [UInt8] {
+    public func translateTLSCertificate(_ der: [UInt8], from root: String, clientAddress: String?, listing: Bool) async throws -> [UInt8] {
         throw TetherError(.accessDenied, "this cluster trusts no root cluster.")
     }
 }

@@ -81,7 +81,8 @@ struct RootStreamRouter: TunnelStreamRouter {
                 stream.eventLoop.makeFutureWithTask {
                     let answer: APIAnswer
                     do {
-                        let translated = try await federation.translateTLSCertificate(Array(certificate), from: root, clientAddress: clientAddress)
+                        let translated = try await federation.translateTLSCertificate(
+                            Array(certificate), from: root, clientAddress: clientAddress, listing: NodeQuery.isListing(method: method, uri: uri))
                         answer = try await forwarder.forward(
                             method: method, uri: uri, contentType: contentType, body: body, certificateDER: translated, clientAddress: clientAddress)
                     } catch {

@@ -7,9 +7,7 @@ public enum SessionRecording {
     /// is an error naming it.
     public static func load(sessionID: String, from log: any AuditLog) throws(TetherError) -> [RecordingFrame] {
         let records = try log.search(AuditQuery(types: [SessionRecorder.eventType], sessionID: sessionID, order: .oldestFirst))
-        guard !records.isEmpty else {
-            throw TetherError(.notFound, "there is no recording of session \(sessionID); check the session id in `tetherctl audit search --type session.start`.")
-        }
+        guard !records.isEmpty else { throw notRecorded(sessionID) }
         var frames: [RecordingFrame] = []
         for (expectedIndex, record) in records.enumerated() {
             let chunk = try RecordingChunk(fields: record.event.fields, seq: record.seq)
@@ -19,5 +17,16 @@ public enum SessionRecording {
             frames += try chunk.frames(seq: record.seq)
         }
         return frames
+    }
+
+    /// Throws the not-found sentence unless some chunk of the session is stored.
+    public static func requireRecorded(sessionID: String, in log: any AuditLog) throws(TetherError) {
+        guard try !log.search(AuditQuery(types: [SessionRecorder.eventType], sessionID: sessionID, limit: 1)).isEmpty else {
+            throw notRecorded(sessionID)
+        }
+    }
+
+    private static func notRecorded(_ sessionID: String) -> TetherError {
+        TetherError(.notFound, "there is no recording of session \(sessionID); check the session id in `tetherctl audit search --type session.start`.")
     }
 }

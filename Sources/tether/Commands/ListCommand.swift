@@ -21,13 +21,15 @@ struct ListCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let selector = try labels.map { (text: String) throws(TetherError) in try LabelText.parse(text) } ?? [:]
-            let nodes = try await makeClient().nodes(cluster: cluster, labels: selector)
+            let client = try makeClient()
+            let nodes = try await client.nodes(cluster: cluster, labels: selector)
             Output.emit(try Output.render(nodes, as: format) {
                 TextTable(
                     headers: ["NAME", "LABELS", "TUNNEL/DIRECT", "ONLINE"],
                     rows: nodes.map { [$0.name, LabelText.format($0.labels), $0.tunnel ? "tunnel" : "direct", $0.online ? "online" : "offline"] }
                 ).render()
             })
+            if nodes.isEmpty, let hint = await client.emptyListingHint(cluster: cluster, labels: selector) { Output.note(hint) }
         }
     }
 }
