@@ -108,6 +108,7 @@ let package = Package(
             dependencies: nio + [
                 "TetherCore", "TetherIdentity", "TetherAPI",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -1,6 +1,7 @@
 import TetherAPI
 @testable import TetherClient
 import TetherCore
+import TetherIdentity
 import Testing
 
 /// The sentences that send a user on from the cluster they logged in to.
@@ -32,5 +33,15 @@ import Testing
         #expect(!NodeQuery.isListing(method: "GET", uri: NodeQuery.lookup("robot-17")))
         #expect(!NodeQuery.isListing(method: "GET", uri: "/v1/sessions/s-1"))
         #expect(!NodeQuery.isListing(method: "POST", uri: "/v1/nodes"))
+    }
+
+    @Test func aLoginAtTheAuthPortNamesTheProxyToUse() {
+        let auth = TLSIdentity(kind: .host, name: "auth", cluster: "hub", roles: ["auth"])
+        var info = ClusterInfo(cluster: "hub", tlsCA: "", tlsCAPin: "", sshUserCA: "", sshHostCA: "", proxyPublicAddress: "proxy.example.test:3080")
+        #expect(LoginFlow.notAProxy("auth.example.test:3025", server: auth, clusterInfo: info).message
+            == "auth.example.test:3025 is cluster hub's auth endpoint, not its proxy; log in through the proxy instead: tether login --proxy proxy.example.test:3080.")
+        info.proxyPublicAddress = nil
+        #expect(LoginFlow.notAProxy("auth.example.test:3025", server: auth, clusterInfo: info).message
+            == "auth.example.test:3025 is cluster hub's auth endpoint, not its proxy; log in through the proxy's address (proxy.public_addr, else proxy.listen, in the cluster's tetherd configuration).")
     }
 }

@@ -4,7 +4,9 @@ import TetherTestSupport
 /// A root cluster `hub` and two leaves, `acme` and `globex`, as real
 /// processes, each leaf with a tunnel node called `node-a` (the same name in
 /// both). alice (hub role `acme-support`) maps into acme through the regex
-/// `^acme-(.*)$ → site-$1`; globex maps only `globex-support`.
+/// `^acme-(.*)$ → site-$1`; globex maps only `globex-support`. The hub's own
+/// node, `hub-node`, carries labels no hub role allows: alice sees no node
+/// at the root.
 final class FederationFixture {
     let hub: ClusterFixture
     let acme: ClusterFixture
@@ -48,7 +50,7 @@ final class FederationFixture {
     init() async throws {
         hub = try await ClusterFixture(
             cluster: "hub", roles: Self.hubRoles, users: [("alice", "acme-support")],
-            nodes: [.init(name: "hub-node", labels: "{customer: msp}")])
+            nodes: [.init(name: "hub-node", labels: "{customer: hq}")])
         acme = try await ClusterFixture(
             cluster: "acme", roles: Self.leafRoles("site-support", customer: "acme"), users: [],
             nodes: [.init(name: "node-a", labels: "{customer: acme, site: dallas}")])

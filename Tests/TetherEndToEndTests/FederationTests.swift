@@ -9,12 +9,22 @@ import TetherTestSupport
         let federation = try await FederationFixture()
         defer { federation.stop() }
         let (hub, acme, globex) = (federation.hub, federation.acme, federation.globex)
+        // The auth service's internal port answers a login too, but is no proxy: refused, naming the proxy.
+        let atAuth = try await hub.tether(
+            ["login", "--proxy", "127.0.0.1:\(hub.authPort)", "--user", "alice", "--password-stdin", "--ca-pin", hub.caPin],
+            stdin: ClusterFixture.password + "\n")
+        #expect(atAuth.status != 0)
+        #expect(atAuth.stderr.contains("is cluster hub's auth endpoint, not its proxy; log in through the proxy instead: tether login --proxy 127.0.0.1:\(hub.proxyPort)."), "\(atAuth.stderr)")
         let login = try await hub.loginAlice()
         #expect(login.status == 0, "\(login.stderr)")
 
         // One login at the root; every cluster online.
         #expect(try await eventually { try await federation.clusterStatus() == ["hub": true, "acme": true, "globex": true] })
         #expect(try await eventually { try await hub.tether(["ls", "--cluster", "acme", "--format", "json"]).stdout.contains("node-a") })
+        // No node of the root's is alice's: `tether ls` says where hers may be.
+        let rootListing = try await hub.tether(["ls"])
+        #expect(rootListing.status == 0 && !rootListing.stdout.contains("hub-node"), "\(rootListing.stdout)")
+        #expect(rootListing.stderr.contains("no node of cluster hub is visible to you, but it has leaf clusters (acme, globex): run tether ls --cluster NAME"), "\(rootListing.stderr)")
 
         // acme admits alice through ^acme-(.*)$ → site-$1, on its own node-a.
         let hostname = try await hub.tether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "echo", "in-acme"])
@@ -22,6 +32,12 @@ import TetherTestSupport
         #expect(hostname.stdout == "in-acme\n")
         let exit5 = try await hub.tether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "exit 5"])
         #expect(exit5.status == 5, "\(exit5.stderr)")
+        // NODE.CLUSTER, the name `tether config` teaches, needs no --cluster; a miss names the leaf's listing.
+        let dotted = try await hub.tether(["ssh", "\(hub.login)@node-a.acme", "echo", "dotted"])
+        #expect(dotted.status == 0, "\(dotted.stderr)")
+        #expect(dotted.stdout == "dotted\n")
+        let missing = try await hub.tether(["ssh", "--cluster", "acme", "\(hub.login)@robot-99", "true"])
+        #expect(missing.stderr.contains("no node named robot-99 in cluster acme is visible to you; run tether ls --cluster acme to see"), "\(missing.stderr)")
 
         // globex maps no role of alice's: refused, with the reason, and audited there.
         let refused = try await hub.tether(["ssh", "--cluster", "globex", "\(hub.login)@node-a", "true"])
@@ -29,6 +45,7 @@ import TetherTestSupport
         #expect(refused.stderr.contains("maps to no role in cluster globex"), "\(refused.stderr)")
         #expect(try await federation.auditEvents(of: globex, type: "auth.failed").contains { ($0["origin_cluster"] as? String) == "hub" })
         #expect(try await federation.auditEvents(of: globex, type: "session.start").isEmpty)
+        let globexRefusals = try await federation.auditEvents(of: globex, type: "auth.failed").count
 
         // Stock ssh through `tether config` reaches the acme node.
         let config = try await hub.tether(["config"])
@@ -37,6 +54,18 @@ import TetherTestSupport
         let stock = try await hub.ssh(["-F", path, "-o", "BatchMode=yes", "\(hub.login)@node-a.acme", "echo", "stock"])
         #expect(stock.status == 0, "\(stock.stderr)")
         #expect(stock.stdout == "stock\n")
+        // Listing globex (for the config, or asked) is no attempt on it: nothing more is audited there.
+        #expect(try await hub.tether(["ls", "--cluster", "globex"]).stderr.contains("maps to no role in cluster globex"))
+        #expect(try await federation.auditEvents(of: globex, type: "auth.failed").count == globexRefusals)
+
+        // A node alice may not see: the proxy refuses stock ssh in tether ssh's words, before the node shows its host key.
+        let hidden = try await hub.ssh(["-F", path, "-o", "BatchMode=yes", "\(hub.login)@hub-node.hub", "true"])
+        let viaTether = try await hub.tether(["ssh", "\(hub.login)@hub-node", "true"])
+        #expect(hidden.status != 0 && viaTether.status != 0)
+        #expect(viaTether.stderr.contains("no node named hub-node in cluster hub is visible to you; run tether ls"), "\(viaTether.stderr)")
+        #expect(hidden.stderr.contains(viaTether.stderr), "\(hidden.stderr)")
+        #expect(!hidden.stderr.lowercased().contains("host key"), "\(hidden.stderr)")
+        #expect(try await federation.auditEvents(of: hub, type: "auth.failed").contains { $0["node"] as? String == "hub-node" && $0["user"] as? String == "alice" })
 
         // Session records stay in acme, with alice's root identity and mapped roles.
         // (Nodes deliver their spooled events in the background.)
@@ -65,6 +94,11 @@ import TetherTestSupport
         let play = try await hub.tether(["play", "--cluster", "acme", "--speed", "0", sessionID])
         #expect(play.status == 0, "\(play.stderr)")
         #expect(play.stdout.contains("in-acme"))
+        // Without --cluster: the root never recorded it, says where to look, and refused nothing.
+        let unnamed = try await hub.tether(["play", "--speed", "0", sessionID])
+        #expect(unnamed.status != 0)
+        #expect(unnamed.stderr.contains("cluster hub has no recording of session \(sessionID); if it ran in a leaf cluster (acme, globex), run tether play --cluster NAME \(sessionID)."), "\(unnamed.stderr)")
+        #expect(try await federation.auditEvents(of: hub, type: "auth.failed").allSatisfy { $0["session_id"] as? String != sessionID })
 
         // A leaf node that is gone: the leaf refuses the session, and alice reads why.
         acme.kill("node-a")

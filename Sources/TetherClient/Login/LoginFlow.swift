@@ -25,8 +25,9 @@ public struct LoginOptions: Sendable {
     }
 }
 
-/// `tether login`: learn (and pin) the cluster CA, generate fresh keys,
-/// trade the password for certificates bound to them, save the profile.
+/// `tether login`: learn (and pin) the cluster CA, check the address is the
+/// cluster's proxy, generate fresh keys, trade the password for certificates
+/// bound to them, save the profile.
 public enum LoginFlow {
     public static func logIn(_ options: LoginOptions, store: ProfileStore, eventLoopGroup: any EventLoopGroup) async throws(TetherError) -> ClientIdentity {
         let address = options.proxy.description
@@ -35,6 +36,7 @@ public enum LoginFlow {
         case .insecure: try await ClusterPinning.discover(address: address, expecting: .insecure, eventLoopGroup: eventLoopGroup)
         case .known(let info): info
         }
+        try await requireProxy(at: options.proxy, clusterInfo: clusterInfo, eventLoopGroup: eventLoopGroup)
         let sshKey = SSHPrivateKey.generate(.ed25519)
         let tlsKey = P256.Signing.PrivateKey()
         let request = LoginRequest(
@@ -70,6 +72,25 @@ public enum LoginFlow {
         )
         try store.save(identity)
         return identity
+    }
+
+    /// The auth service's internal port answers a login too, but the profile
+    /// is used through the proxy (sessions, leaves): refuse any server whose
+    /// certificate does not name it the proxy, before a password is sent.
+    private static func requireProxy(at address: HostPort, clusterInfo: ClusterInfo, eventLoopGroup: any EventLoopGroup) async throws(TetherError) {
+        let server = try await ServerIdentityProbe.identity(at: address, trustedCAPEMs: [clusterInfo.tlsCA], eventLoopGroup: eventLoopGroup)
+        guard server.kind == .host, server.roles.contains(ForwardedIdentity.proxyRole) else {
+            throw notAProxy(address.description, server: server, clusterInfo: clusterInfo)
+        }
+    }
+
+    static func notAProxy(_ address: String, server: TLSIdentity, clusterInfo: ClusterInfo) -> TetherError {
+        let role = server.roles.isEmpty ? server.kind.rawValue : server.roles.joined(separator: "/")
+        let what = "\(address) is cluster \(clusterInfo.cluster)'s \(role) endpoint, not its proxy"
+        guard let proxy = clusterInfo.proxyPublicAddress, proxy != address else {
+            return TetherError(.invalidArgument, "\(what); log in through the proxy's address (proxy.public_addr, else proxy.listen, in the cluster's tetherd configuration).")
+        }
+        return TetherError(.invalidArgument, "\(what); log in through the proxy instead: tether login --proxy \(proxy).")
     }
 
     /// The answer must certify the key just generated and come from the
