@@ -67,6 +67,7 @@ public struct ProxyService: Service {
             registry: registry,
             leaves: leaves,
             api: api,
+            onEvent: onEvent,
             ssh: SSHConnectHandler.Routing(
                 clusterName: configuration.clusterName, directory: directory, connector: connector,
                 leaves: LeafRelay(leaves: leaves, registry: registry), onEvent: onEvent),
@@ -80,10 +81,13 @@ public struct ProxyService: Service {
                                  directory: directory, connector: connector, forwarder: forwarder)
             },
             logger: logger, onEvent: onEvent)
+        let directories: [@Sendable () throws -> Void] = [directory.refresh, leaves.refresh]
+        // Know the cluster's nodes and leaves before the first user arrives.
+        refreshOnce(directories)
         let serving: Result<Void, any Error>
         do {
             let server = try await bind(routes)
-            try await serve(server: server, directories: [directory.refresh, leaves.refresh], links: links, api: api)
+            try await serve(server: server, directories: directories, links: links, api: api)
             serving = .success(())
         } catch {
             serving = .failure(error)
@@ -140,14 +144,18 @@ public struct ProxyService: Service {
     /// Keeps the node and leaf directories fresh from the auth service.
     private func refresh(_ directories: [@Sendable () throws -> Void]) async {
         while !Task.isCancelled {
-            for refresh in directories {
-                do {
-                    try refresh()
-                } catch {
-                    logger.warning("cannot refresh the proxy's directories", metadata: ["error": "\(error)"])
-                }
-            }
             try? await Task.sleep(for: configuration.directoryRefresh)
+            refreshOnce(directories)
+        }
+    }
+
+    private func refreshOnce(_ directories: [@Sendable () throws -> Void]) {
+        for refresh in directories {
+            do {
+                try refresh()
+            } catch {
+                logger.warning("cannot refresh the proxy's directories", metadata: ["error": "\(error)"])
+            }
         }
     }
 
@@ -173,6 +181,7 @@ private struct ConnectionRoutes: Sendable {
     let registry: TunnelRegistry
     let leaves: LeafDirectory
     let api: HTTP1Channel
+    let onEvent: @Sendable (ProxyEvent) -> Void
     let ssh: SSHConnectHandler.Routing
     let logger: Logger
 
@@ -227,19 +236,24 @@ private struct ConnectionRoutes: Sendable {
     /// of the cluster they claim.
     private func adoptTunnel(_ channel: Channel) throws {
         guard let identity = try PeerIdentity.of(channel), identity.kind == .host else {
-            try refuseTunnel(channel, "a tunnel needs a node certificate of cluster \(clusterName) or a proxy certificate of one of its leaves.")
+            try refuseTunnel(channel, peer: nil, "a tunnel needs a node certificate of cluster \(clusterName) or a proxy certificate of one of its leaves.")
         }
         if identity.cluster == clusterName, identity.roles.contains(ForwardedIdentity.nodeRole) {
             try registry.adopt(channel: channel, peerID: TunnelPeer.node(hostID: identity.name).registryID)
         } else if identity.cluster != clusterName, identity.roles.contains(ForwardedIdentity.proxyRole), leaves.leaf(named: identity.cluster) != nil {
             try registry.adopt(channel: channel, peerID: TunnelPeer.leaf(cluster: identity.cluster).registryID)
         } else {
-            try refuseTunnel(channel, "\(identity) may not hold a tunnel to cluster \(clusterName).")
+            try refuseTunnel(channel, peer: "\(identity)", "\(identity) may not hold a tunnel to cluster \(clusterName).")
         }
     }
 
-    private func refuseTunnel(_ channel: Channel, _ reason: String) throws -> Never {
-        logger.warning("refused a tunnel", metadata: ["reason": "\(reason)", "peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])
+    private func refuseTunnel(_ channel: Channel, peer: String?, _ reason: String) throws -> Never {
+        let remoteAddress = channel.remoteAddress?.ipAddress
+        logger.warning("refused a tunnel", metadata: ["reason": "\(reason)", "peer": "\(remoteAddress ?? "?")"])
+        onEvent(.tunnelRefused(peer: peer ?? "anonymous", reason: reason, remoteAddress: remoteAddress))
+        // Hang up now: left open, the agent would wait for its keepalive to
+        // notice before it tries again or reports the refusal.
+        channel.close(promise: nil)
         throw TetherError(.accessDenied, reason)
     }
 }

@@ -182,6 +182,10 @@ struct ProxyAudit {
                 event.node = node
                 event.originCluster = originCluster
             }
+        case .tunnelRefused(let peer, let reason, let remoteAddress):
+            try core.audit.refusal(reason, remoteAddress: remoteAddress) { event in
+                event.fields["tunnel_peer"] = .string(peer)
+            }
         }
     }
 }

@@ -27,12 +27,12 @@ struct Tetherctl {
     /// Runs `tetherctl ARGS --config FILE` (or, with `namingTheConfig: false`, just
     /// `tetherctl ARGS`) with `input` on stdin.
     @discardableResult
-    func run(_ arguments: [String], input: String = "", namingTheConfig: Bool = true) throws -> CommandResult {
+    func run(_ arguments: [String], input: String = "", namingTheConfig: Bool = true) async throws -> CommandResult {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw SupportError("\(Self.binary) is missing; run `swift build --product tetherctl` before these tests.")
         }
         // tetherd and tetherctl resolve a relative data_dir against the current directory.
         let arguments = namingTheConfig ? arguments + ["--config", config] : arguments
-        return try ProcessSupport.run(Self.binary, arguments, in: scratch, stdin: input, workingDirectory: directory)
+        return try await ProcessSupport.run(Self.binary, arguments, in: scratch, stdin: input, workingDirectory: directory)
     }
 }

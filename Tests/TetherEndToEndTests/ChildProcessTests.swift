@@ -30,8 +30,8 @@ import Testing
         // The trap is set once it speaks.
         try #require(await eventually { (try? directory.read("out")) == "ready\n" })
 
-        #expect(!child.terminate(grace: .milliseconds(200)))
+        #expect(await !child.terminate(grace: .milliseconds(200)))
         #expect(!child.isRunning)
-        #expect(child.wait() == 128 + SIGKILL)
+        #expect(await child.exitCode() == 128 + SIGKILL)
     }
 }

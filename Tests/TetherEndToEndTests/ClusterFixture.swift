@@ -7,7 +7,7 @@ import Testing
 /// proxy plus nodes (by default a tunnel node `robot-1`, which never listens,
 /// and a direct node `site-server`), bootstrapped with `tetherctl` the way an
 /// operator would. Its users log in with `tether` under their own TETHER_HOME.
-final class ClusterFixture {
+final class ClusterFixture: StoppableFixture {
     static let password = "correct horse battery staple"
 
     /// A node to start: a tunnel node unless `direct` (which listens on `nodePort`).
@@ -62,21 +62,29 @@ final class ClusterFixture {
         authPort = try ProcessSupport.freePort()
         proxyPort = try ProcessSupport.freePort()
         nodePort = try ProcessSupport.freePort()
-        try await bootstrap(roles: roles, users: users)
-        try await startAuthAndProxy()
-        for node in nodes {
-            let reach = node.direct ? "auth_server: 127.0.0.1:\(authPort)\n  listen: 127.0.0.1:\(nodePort)" : "proxy_server: 127.0.0.1:\(proxyPort)"
-            try await startNode(node.name, labels: node.labels, reach: reach)
-        }
-        if nodes.contains(where: \.direct) {
-            try await ProcessSupport.waitUntilAccepting(port: nodePort, within: 30)
+        do {
+            try await bootstrap(roles: roles, users: users)
+            try await startAuthAndProxy()
+            for node in nodes {
+                let reach = node.direct ? "auth_server: 127.0.0.1:\(authPort)\n  listen: 127.0.0.1:\(nodePort)" : "proxy_server: 127.0.0.1:\(proxyPort)"
+                try await startNode(node.name, labels: node.labels, reach: reach)
+            }
+            if nodes.contains(where: \.direct) {
+                try await ProcessSupport.waitUntilAccepting(port: nodePort, within: 120)
+            }
+        } catch {
+            await stop()
+            throw error
         }
     }
 
-    deinit { stop() }
-
-    func stop() {
-        for name in processes.keys { kill(name) }
+    /// Stops every process (all at once, as an operator's SIGTERM) and
+    /// removes the cluster's files.
+    func stop() async {
+        for name in await ChildProcess.terminateAll(processes) {
+            Issue.record("\(name) did not stop within 10 s of SIGTERM and was killed")
+        }
+        processes = [:]
         directory.remove()
     }
 
@@ -134,14 +142,14 @@ final class ClusterFixture {
 
     func startAuthAndProxy() async throws {
         try start("auth-proxy", config: "auth.yaml")
-        try await ProcessSupport.waitUntilAccepting(port: authPort, within: 30)
-        try await ProcessSupport.waitUntilAccepting(port: proxyPort, within: 30)
+        try await ProcessSupport.waitUntilAccepting(port: authPort, within: 120)
+        try await ProcessSupport.waitUntilAccepting(port: proxyPort, within: 120)
     }
 
     /// Stops one process, as an operator would, with SIGTERM; one that does
     /// not stop in time is killed and fails the test.
-    func kill(_ name: String) {
-        guard let process = processes.removeValue(forKey: name), !process.terminate() else { return }
+    func kill(_ name: String) async {
+        guard let process = processes.removeValue(forKey: name), await !process.terminate() else { return }
         Issue.record("\(name) did not stop within 10 s of SIGTERM and was killed")
     }
 

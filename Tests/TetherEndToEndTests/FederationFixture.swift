@@ -7,7 +7,7 @@ import TetherTestSupport
 /// `^acme-(.*)$ → site-$1`; globex maps only `globex-support`. The hub's own
 /// node, `hub-node`, carries labels no hub role allows: alice sees no node
 /// at the root.
-final class FederationFixture {
+final class FederationFixture: StoppableFixture {
     let hub: ClusterFixture
     let acme: ClusterFixture
     let globex: ClusterFixture
@@ -48,21 +48,31 @@ final class FederationFixture {
     }
 
     init() async throws {
-        hub = try await ClusterFixture(
-            cluster: "hub", roles: Self.hubRoles, users: [("alice", "acme-support")],
-            nodes: [.init(name: "hub-node", labels: "{customer: hq}")])
-        acme = try await ClusterFixture(
-            cluster: "acme", roles: Self.leafRoles("site-support", customer: "acme"), users: [],
-            nodes: [.init(name: "node-a", labels: "{customer: acme, site: dallas}")])
-        globex = try await ClusterFixture(
-            cluster: "globex", roles: Self.leafRoles("globex-access", customer: "globex"), users: [],
-            nodes: [.init(name: "node-a", labels: "{customer: globex, site: plant}")])
-        try await trust(from: acme, roleMap: #"- {remote: "^acme-(.*)$", local: ["site-$1"]}"#)
-        try await trust(from: globex, roleMap: "- {remote: globex-support, local: [globex-access]}")
+        var started: [ClusterFixture] = []
+        do {
+            let hub = try await ClusterFixture(
+                cluster: "hub", roles: Self.hubRoles, users: [("alice", "acme-support")],
+                nodes: [.init(name: "hub-node", labels: "{customer: hq}")])
+            started.append(hub)
+            let acme = try await ClusterFixture(
+                cluster: "acme", roles: Self.leafRoles("site-support", customer: "acme"), users: [],
+                nodes: [.init(name: "node-a", labels: "{customer: acme, site: dallas}")])
+            started.append(acme)
+            let globex = try await ClusterFixture(
+                cluster: "globex", roles: Self.leafRoles("globex-access", customer: "globex"), users: [],
+                nodes: [.init(name: "node-a", labels: "{customer: globex, site: plant}")])
+            started.append(globex)
+            (self.hub, self.acme, self.globex) = (hub, acme, globex)
+            try await trust(from: acme, roleMap: #"- {remote: "^acme-(.*)$", local: ["site-$1"]}"#)
+            try await trust(from: globex, roleMap: "- {remote: globex-support, local: [globex-access]}")
+        } catch {
+            for cluster in started { await cluster.stop() }
+            throw error
+        }
     }
 
-    func stop() {
-        for cluster in [hub, acme, globex] { cluster.stop() }
+    func stop() async {
+        for cluster in [hub, acme, globex] { await cluster.stop() }
     }
 
     /// The trusted_cluster resource `leaf` holds for the hub.

@@ -16,36 +16,36 @@ struct SSHDLoginTests {
     }
 
     @Test(arguments: SSHCertificateTests.algorithmPairs)
-    func sshdAcceptsOurUserCertificate(subject: SSHKeyAlgorithm, ca: SSHKeyAlgorithm) throws {
+    func sshdAcceptsOurUserCertificate(subject: SSHKeyAlgorithm, ca: SSHKeyAlgorithm) async throws {
         let caKey = SSHPrivateKey.generate(ca)
-        let sshd = try TestSSHD(trustedUserCA: caKey.publicKey)
+        let sshd = try await TestSSHD.start(trustedUserCA: caKey.publicKey)
         defer { sshd.stop() }
         let userKey = SSHPrivateKey.generate(subject)
 
-        let result = try sshd.ssh(login: login, key: userKey, certificate: try certificate(ca: caKey, for: userKey, principals: [login]), command: "echo ok")
+        let result = try await sshd.ssh(login: login, key: userKey, certificate: try certificate(ca: caKey, for: userKey, principals: [login]), command: "echo ok")
         #expect(result.status == 0, "ssh failed: \(result.stderr)\nsshd log:\n\(sshd.log)")
         #expect(result.stdout == "ok\n")
         #expect(sshd.log.contains("ID alice@acme"))
     }
 
-    @Test func sshdRefusesACertificateFromAnotherCA() throws {
-        let sshd = try TestSSHD(trustedUserCA: SSHPrivateKey.generate(.ed25519).publicKey)
+    @Test func sshdRefusesACertificateFromAnotherCA() async throws {
+        let sshd = try await TestSSHD.start(trustedUserCA: SSHPrivateKey.generate(.ed25519).publicKey)
         defer { sshd.stop() }
         let userKey = SSHPrivateKey.generate(.ed25519)
 
-        let result = try sshd.ssh(login: login, key: userKey, certificate: try certificate(ca: .generate(.ed25519), for: userKey, principals: [login]), command: "echo ok")
+        let result = try await sshd.ssh(login: login, key: userKey, certificate: try certificate(ca: .generate(.ed25519), for: userKey, principals: [login]), command: "echo ok")
         #expect(result.status != 0)
         #expect(!result.stdout.contains("ok"))
         #expect(result.stderr.contains("Permission denied"))
     }
 
-    @Test func sshdRefusesACertificateForAnotherPrincipal() throws {
+    @Test func sshdRefusesACertificateForAnotherPrincipal() async throws {
         let caKey = SSHPrivateKey.generate(.ed25519)
-        let sshd = try TestSSHD(trustedUserCA: caKey.publicKey)
+        let sshd = try await TestSSHD.start(trustedUserCA: caKey.publicKey)
         defer { sshd.stop() }
         let userKey = SSHPrivateKey.generate(.ed25519)
 
-        let result = try sshd.ssh(login: login, key: userKey, certificate: try certificate(ca: caKey, for: userKey, principals: ["somebody-else"]), command: "echo ok")
+        let result = try await sshd.ssh(login: login, key: userKey, certificate: try certificate(ca: caKey, for: userKey, principals: ["somebody-else"]), command: "echo ok")
         #expect(result.status != 0)
         #expect(!result.stdout.contains("ok"))
         #expect(result.stderr.contains("Permission denied"))

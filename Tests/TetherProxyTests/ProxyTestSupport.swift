@@ -57,12 +57,15 @@ struct StaticLeaves: FederationAuthority {
     }
 }
 
-/// A proxy running in the test, on a free port.
+/// A proxy running in the test, on a free port, with what it reported.
 final class RunningProxy: Sendable {
     let service: ProxyService
     let port: Int
     private let task: Task<Void, any Error>
+    private let reported = NIOLockedValueBox<[ProxyEvent]>([])
 
+    /// Returns once the proxy listens (it has read its directories by then);
+    /// throws what stopped it if it never does.
     init(pki: TestPKI, routes: [NodeRoute], hidden: Set<String> = [], leaves: [LeafCluster] = [], group: any EventLoopGroup) async throws {
         let configuration = ProxyConfiguration(
             clusterName: "test-cluster",
@@ -72,24 +75,38 @@ final class RunningProxy: Sendable {
             authAddress: "127.0.0.1:1",
             directoryRefresh: .milliseconds(50)
         )
-        let bound = NIOLockedValueBox<Int?>(nil)
+        let (listening, announce) = AsyncStream.makeStream(of: Int.self)
+        let reported = reported
         let service = ProxyService(
             configuration: configuration,
             directorySource: StaticDirectory(routes: routes, hidden: hidden),
             federation: StaticLeaves(leaves: leaves),
             eventLoopGroup: group,
             logger: Logger(label: "test.proxy"),
-            onListening: { address in bound.withLockedValue { $0 = address.port } }
+            onEvent: { event in reported.withLockedValue { $0.append(event) } },
+            onListening: { address in
+                announce.yield(address.port ?? 0)
+                announce.finish()
+            }
         )
         self.service = service
-        task = Task { try await service.run() }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while bound.withLockedValue({ $0 }) == nil, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))  // poll until bound
+        task = Task {
+            defer { announce.finish() }
+            try await service.run()
         }
-        port = try bound.withLockedValue { try $0 ?? { throw TetherError(.unavailable, "proxy did not start") }() }
-        // Let the directory load once.
-        try await Task.sleep(for: .milliseconds(100))  // poll interval of the directory refresh
+        var announcements = listening.makeAsyncIterator()
+        guard let port = await announcements.next() else {
+            try await task.value
+            throw TetherError(.unavailable, "the proxy stopped before it listened")
+        }
+        self.port = port
+    }
+
+    /// The tunnels the proxy refused so far.
+    var refusedTunnels: Int {
+        reported.withLockedValue { events in
+            events.count { if case .tunnelRefused = $0 { true } else { false } }
+        }
     }
 
     func stop() { task.cancel() }

@@ -63,6 +63,7 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Blocks until the child exits; its exit code, or 128 + signal number.
+    @available(*, noasync, message: "await exitCode(), which does not hold a concurrency thread")
     @discardableResult
     public func wait() -> Int32 {
         lock.lock()
@@ -94,6 +95,7 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Waits for the exit on a thread of its own, so a test awaiting a slow
     /// child does not hold one of the few Swift concurrency threads.
+    @discardableResult
     public func exitCode() async -> Int32 {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread { continuation.resume(returning: self.wait()) }
@@ -103,18 +105,49 @@ public final class ChildProcess: @unchecked Sendable {
     /// Sends SIGTERM and reaps the child; if it has not ended after `grace`,
     /// kills it so a stuck child cannot hang the tests. Whether it ended on
     /// SIGTERM within the grace period.
+    @available(*, noasync, message: "use the async terminate, which does not hold a concurrency thread")
     @discardableResult
     public func terminate(grace: Duration = .seconds(10)) -> Bool {
         guard isRunning else { return true }
-        kill(pid, SIGTERM)
+        Glibc.kill(pid, SIGTERM)
         let deadline = ContinuousClock.now + grace
         while ContinuousClock.now < deadline {
             if !isRunning { return true }
             usleep(10_000)  // poll interval
         }
-        kill(pid, SIGKILL)
+        Glibc.kill(pid, SIGKILL)
         wait()
         return false
+    }
+
+    /// The same, sleeping between polls without holding a concurrency thread.
+    @discardableResult
+    public func terminate(grace: Duration = .seconds(10)) async -> Bool {
+        guard isRunning else { return true }
+        Glibc.kill(pid, SIGTERM)
+        if await eventually(timeout: grace, { !isRunning }) { return true }
+        Glibc.kill(pid, SIGKILL)
+        await exitCode()
+        return false
+    }
+
+    /// Terminates all of `children` at once, as `terminate` does; the names
+    /// of those that ignored SIGTERM and were killed.
+    public static func terminateAll(_ children: [String: ChildProcess], grace: Duration = .seconds(10)) async -> [String] {
+        await withTaskGroup(of: String?.self) { group in
+            for (name, child) in children {
+                group.addTask { await child.terminate(grace: grace) ? nil : name }
+            }
+            return await group.reduce(into: []) { killed, name in
+                if let name { killed.append(name) }
+            }
+        }
+    }
+
+    /// Ends the child at once (SIGKILL) without waiting: for a test's
+    /// `defer`, which cannot await. `exitCode()` reaps it.
+    public func kill() {
+        if isRunning { Glibc.kill(pid, SIGKILL) }
     }
 }
 

@@ -15,6 +15,7 @@ public enum ProcessSupport {
     /// Runs `executable` with `arguments` (in `workingDirectory`, or this
     /// process's), waits for it, and captures its output (through files in
     /// `directory`, so neither stream can fill up and block it).
+    @available(*, noasync, message: "await the async run, which does not hold a concurrency thread")
     public static func run(
         _ executable: String,
         _ arguments: [String],
@@ -88,6 +89,7 @@ public enum ProcessSupport {
     }
 
     /// Polls until something accepts TCP connections on 127.0.0.1:`port`.
+    @available(*, noasync, message: "await the async waitUntilAccepting, which does not hold a concurrency thread")
     public static func waitUntilAccepting(port: UInt16, within seconds: TimeInterval) throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {

@@ -8,7 +8,7 @@ import TetherTestSupport
 /// internet at the hub address. A cluster's tetherd and tetherctl run in its
 /// host's namespace, each node in its device's namespace, and the hub user
 /// alice's `tether` on the internet.
-final class NATLab {
+final class NATLab: StoppableFixture {
     static let password = "correct horse battery staple"
     /// Ports inside each cluster's namespace, which holds nothing else.
     static let authPort = 3025
@@ -26,18 +26,15 @@ final class NATLab {
     /// The login every node admits: the user running the tests (root).
     var login: String { ProcessSupport.currentUserName }
 
-    /// Builds the namespaces and the hub, or cancels the calling test where
-    /// this machine cannot build namespaces with NAT.
-    static func start() async throws -> NATLab {
-        if let reason = refusal() { try Test.cancel(Comment(rawValue: "NAT topology skipped: \(reason)")) }
-        let lab = try NATLab()
-        do {
+    /// Builds the namespaces and the hub, runs `body` with them and takes
+    /// them down again, or cancels the calling test where this machine
+    /// cannot build namespaces with NAT.
+    static func run(_ body: (NATLab) async throws -> Void) async throws {
+        if let reason = await refusal() { try Test.cancel(Comment(rawValue: "NAT topology skipped: \(reason)")) }
+        try await NATLab().use { lab in
             try await lab.up()
-        } catch {
-            lab.stop()
-            throw error
+            try await body(lab)
         }
-        return lab
     }
 
     private init() throws {
@@ -45,12 +42,12 @@ final class NATLab {
         directory = try TemporaryDirectory()
     }
 
-    func stop() {
-        for (name, process) in processes where !process.terminate() {
+    func stop() async {
+        for name in await ChildProcess.terminateAll(processes) {
             Issue.record("\(name) did not stop within 10 s of SIGTERM and was killed")
         }
         processes = [:]
-        if isUp { _ = try? Self.netns(["down", id], in: directory) }
+        if isUp { _ = try? await Self.netns(["down", id], in: directory) }
         isUp = false
         directory.remove()
     }
@@ -61,20 +58,20 @@ final class NATLab {
     static let ip = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first(where: ProcessSupport.isExecutable) ?? "/usr/sbin/ip"
 
     /// Why namespaces with NAT cannot be built here, or nil when they can.
-    static func refusal() -> String? {
+    static func refusal() async -> String? {
         guard let scratch = try? TemporaryDirectory() else { return "no temporary directory" }
         defer { scratch.remove() }
-        guard let check = try? netns(["check"], in: scratch) else { return "cannot run \(script)" }
+        guard let check = try? await netns(["check"], in: scratch) else { return "cannot run \(script)" }
         return check.status == 0 ? nil : check.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    private static func netns(_ arguments: [String], in directory: TemporaryDirectory) throws -> CommandResult {
-        try ProcessSupport.run("/bin/bash", [script] + arguments, in: directory)
+    private static func netns(_ arguments: [String], in directory: TemporaryDirectory) async throws -> CommandResult {
+        try await ProcessSupport.run("/bin/bash", [script] + arguments, in: directory)
     }
 
     private func up() async throws {
         isUp = true  // `down` also removes a half-built run
-        let result = try Self.netns(["up", id], in: directory)
+        let result = try await Self.netns(["up", id], in: directory)
         guard result.status == 0 else { throw SupportError("netns.sh up \(id) failed: \(result.stderr)") }
         hub = try await startCluster("hub", in: "inet", iface: "lan", roles: NATCluster.role("all-nodes"), users: ["alice": "all-nodes"])
     }
@@ -82,14 +79,14 @@ final class NATLab {
     func namespace(_ name: String) -> String { "tt-\(id)-\(name)" }
 
     /// The IPv4 address of `name`'s `iface`, nil when it has none.
-    func address(of name: String, _ iface: String) throws -> String? {
-        let result = try Self.netns(["addr", id, name, iface], in: directory)
+    func address(of name: String, _ iface: String) async throws -> String? {
+        let result = try await Self.netns(["addr", id, name, iface], in: directory)
         let address = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         return address.isEmpty ? nil : address
     }
 
-    func switchUplink(of host: String, to iface: String) throws {
-        let result = try Self.netns(["switch", id, host, iface], in: directory)
+    func switchUplink(of host: String, to iface: String) async throws {
+        let result = try await Self.netns(["switch", id, host, iface], in: directory)
         guard result.status == 0 else { throw SupportError("netns.sh switch \(id) \(host) \(iface) failed: \(result.stderr)") }
     }
 
@@ -122,7 +119,7 @@ final class NATLab {
     /// Bootstraps cluster `name` in `host`'s namespace, its proxy listening on
     /// the address of `host`'s `iface`, and starts its auth + proxy there.
     func startCluster(_ name: String, in host: String, iface: String, roles: String, users: [String: String] = [:]) async throws -> NATCluster {
-        guard let address = try address(of: host, iface) else { throw SupportError("\(host) of run \(id) has no address on \(iface)") }
+        guard let address = try await address(of: host, iface) else { throw SupportError("\(host) of run \(id) has no address on \(iface)") }
         let cluster = NATCluster(name: name, host: host, address: address, lab: self)
         try await cluster.bootstrap(roles: roles, users: users)
         return cluster

@@ -35,4 +35,7 @@ public enum ProxyEvent: Sendable, Equatable {
     /// A user (of `originCluster`, when a root's) asked for a node their
     /// roles do not let them see, and was refused before the node heard of it.
     case nodeRefused(user: String, node: String, reason: String, originCluster: String?, clientAddress: String?)
+    /// A peer asked to hold a tunnel and was refused (`peer` is who its
+    /// certificate names).
+    case tunnelRefused(peer: String, reason: String, remoteAddress: String?)
 }

@@ -13,7 +13,19 @@ final class TestSSHD {
     let port: UInt16
     private let process: ChildProcess
 
-    init(trustedUserCA: SSHPublicKey) throws {
+    /// Starts sshd and waits until it accepts connections.
+    static func start(trustedUserCA: SSHPublicKey) async throws -> TestSSHD {
+        let sshd = try TestSSHD(trustedUserCA: trustedUserCA)
+        do {
+            try await ProcessSupport.waitUntilAccepting(port: sshd.port, within: 60)
+        } catch {
+            sshd.stop()
+            throw SupportError("sshd did not start: \(error); log: \(sshd.log)")
+        }
+        return sshd
+    }
+
+    private init(trustedUserCA: SSHPublicKey) throws {
         directory = try TemporaryDirectory()
         port = try ProcessSupport.freePort()
         // sshd refuses to start without its privilege-separation directory.
@@ -42,23 +54,17 @@ final class TestSSHD {
             Self.sshdPath, ["-D", "-e", "-f", configPath],
             stdoutPath: directory.path("sshd.stdout"), stderrPath: directory.path("sshd.log")
         )
-        do {
-            try ProcessSupport.waitUntilAccepting(port: port, within: 10)
-        } catch {
-            stop()
-            throw SupportError("sshd did not start: \(error); log: \(log)")
-        }
     }
 
     var log: String { (try? directory.read("sshd.log")) ?? "" }
 
     /// Runs `ssh … login@127.0.0.1 command` with `key` and `certificate`.
-    func ssh(login: String, key: SSHPrivateKey, certificate: SSHCertificate, command: String) throws -> CommandResult {
+    func ssh(login: String, key: SSHPrivateKey, certificate: SSHCertificate, command: String) async throws -> CommandResult {
         let name = UUID().uuidString
         let keyPath = directory.path("\(name)-key")
         try SSHKeyFiles.writePrivateKey(key, to: keyPath)
         let certificatePath = try directory.write(certificate.authorizedKeyLine() + "\n", to: "\(name)-key-cert.pub")
-        return try ProcessSupport.run(Self.sshPath, [
+        return try await ProcessSupport.run(Self.sshPath, [
             "-F", "/dev/null",
             "-i", keyPath,
             "-o", "CertificateFile=\(certificatePath)",
