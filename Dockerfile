@@ -22,10 +22,11 @@ RUN for product in tetherd tetherctl tether; do \
     && cp tetherd tetherctl tether /out/
 
 # Runtime: what the binaries link (SQLite, zlib, the C++ runtime), the
-# OpenSSH client for `tether config` + ssh, and what the demo's sessions run.
+# OpenSSH client for `tether config` + ssh, and what the demo's sessions run
+# (sftp-server for sftp and scp to the devices, rsync for rsync).
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libsqlite3-0 zlib1g libstdc++6 openssh-client hostname \
+    && apt-get install -y --no-install-recommends libsqlite3-0 zlib1g libstdc++6 openssh-client openssh-sftp-server rsync hostname \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /usr/local/bin/
 EXPOSE 3080

@@ -126,8 +126,11 @@ final class ClusterFixture: StoppableFixture {
         return search.matches(of: pattern).compactMap { $0.output[1].substring.map(String.init) }
     }
 
-    func ssh(_ arguments: [String]) async throws -> CommandResult {
-        try await ProcessSupport.run("/usr/bin/ssh", arguments, in: directory, environment: ["TETHER_HOME": home])
+    func ssh(_ arguments: [String]) async throws -> CommandResult { try await stockClient("ssh", arguments) }
+
+    /// One of OpenSSH's (or rsync's) stock clients from /usr/bin, as alice.
+    func stockClient(_ tool: String, _ arguments: [String]) async throws -> CommandResult {
+        try await ProcessSupport.run("/usr/bin/" + tool, arguments, in: directory, environment: ["TETHER_HOME": home])
     }
 
     func loginAlice() async throws -> CommandResult { try await login(as: "alice") }

@@ -66,6 +66,28 @@ import TetherTestSupport
             #expect(!hidden.stderr.lowercased().contains("host key"), "\(hidden.stderr)")
             #expect(try await federation.auditEvents(of: hub, type: "auth.failed").contains { $0["node"] as? String == "hub-node" && $0["user"] as? String == "alice" })
 
+            // scp, sftp and rsync through the same file, to and from the leaf node (which runs on this machine).
+            let target = "\(hub.login)@node-a.acme"
+            let transfers = acme.directory.path("transfers")
+            try FileManager.default.createDirectory(atPath: transfers, withIntermediateDirectories: false)
+            let upload = try hub.directory.write("to the leaf\n", to: "upload.txt")
+            let fetched = hub.directory.path("fetched.txt")
+            let batch = try hub.directory.write("get \(transfers)/scp.txt \(fetched)\n", to: "sftp-batch")
+            for (tool, arguments) in [
+                ("scp", ["-F", path, "-o", "BatchMode=yes", upload, "\(target):\(transfers)/scp.txt"]),
+                ("sftp", ["-F", path, "-b", batch, target]),
+                ("rsync", ["-e", "ssh -F \(path) -o BatchMode=yes", upload, "\(target):\(transfers)/rsync.txt"]),
+            ] {
+                let transfer = try await hub.stockClient(tool, arguments)
+                #expect(transfer.status == 0, "\(tool): \(transfer.stderr)")
+            }
+            for copy in ["\(transfers)/scp.txt", fetched, "\(transfers)/rsync.txt"] {
+                #expect((try? String(contentsOfFile: copy, encoding: .utf8)) == "to the leaf\n", "\(copy)")
+            }
+            #expect(try await eventually {
+                try await federation.auditEvents(of: acme, type: "sftp").contains { $0["path"] as? String == "\(transfers)/scp.txt" && $0["user"] as? String == "alice" }
+            })
+
             // Session records stay in acme, with alice's root identity and mapped roles.
             // (Nodes deliver their spooled events in the background.)
             #expect(try await eventually { try await federation.auditEvents(of: acme, type: "session.start").count >= 3 })
@@ -82,7 +104,7 @@ import TetherTestSupport
                 return types.contains("session.data") && types.contains("session.end")
             })
             let hubEvents = try await federation.auditEvents(of: hub).compactMap { $0["event"] as? String }
-            #expect(!hubEvents.contains { $0.hasPrefix("session.") || $0 == "exec" }, "\(hubEvents)")
+            #expect(!hubEvents.contains { $0.hasPrefix("session.") || ["exec", "sftp", "scp"].contains($0) }, "\(hubEvents)")
             #expect(hubEvents.contains("proxy.route"))
             for cluster in [hub, acme, globex] {
                 let verify = try await cluster.tetherctl(["audit", "verify"])

@@ -14,20 +14,11 @@ import TetherIdentity
 struct OpenSSHInteropTests {
     @Test func stockSSHRunsACommandWithInputAndExitStatus() async throws {
         let node = try await NodeFixture()
-        let (key, certificate) = try node.issue()
-        let keyFile = node.directory.path("id_ed25519")
-        try SSHKeyFiles.writePrivateKey(key, to: keyFile)
-        try (certificate.authorizedKeyLine() + "\n").write(toFile: keyFile + "-cert.pub", atomically: true, encoding: .utf8)
-        let relay = try await StreamRelay(registry: node.registry, peerID: NodeFixture.peerID, certificate: certificate.authorizedKeyLine(), group: node.group)
-        let knownHosts = node.directory.path("known_hosts")
-        try "[127.0.0.1]:\(relay.port) \(node.hostKey.publicKey.authorizedKeyLine())\n".write(toFile: knownHosts, atomically: true, encoding: .utf8)
-
-        let result = try await ProcessSupport.run("/usr/bin/ssh", [
-            "-F", "/dev/null", "-p", "\(relay.port)", "-i", keyFile, "-o", "IdentitiesOnly=yes",
-            "-o", "UserKnownHostsFile=\(knownHosts)", "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
-            "-o", "LogLevel=ERROR", "root@127.0.0.1", "tr a-z A-Z; echo done >&2; exit 5",
-        ], in: node.directory, stdin: "hello from openssh\n")
-        await relay.close()
+        let client = try await StockClientConfig(node: node)
+        let result = try await ProcessSupport.run(
+            "/usr/bin/ssh", ["-F", client.path, StockClientConfig.host, "tr a-z A-Z; echo done >&2; exit 5"],
+            in: node.directory, stdin: "hello from openssh\n")
+        await client.close()
 
         #expect(result.status == 5, "\(result.stderr)")
         #expect(result.stdout == "HELLO FROM OPENSSH\n")

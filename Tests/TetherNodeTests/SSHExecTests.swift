@@ -3,6 +3,7 @@ import NIOSSH
 import Testing
 import TetherCore
 import TetherStorage
+import TetherTestSupport
 @testable import TetherNode
 
 @Suite struct SSHExecTests {
@@ -82,6 +83,25 @@ import TetherStorage
         #expect(one.standardOutput == "one\n" && one.exitStatus == 0)
         #expect(two.standardOutput == "two\n" && two.exitStatus == 2)
         #expect(try node.events(NodeAuditor.EventType.sessionEnd).count == 2)
+        await node.shutdown()
+    }
+
+    @Test func subsystemsOtherThanSFTPAreRefused() async throws {
+        let node = try await NodeFixture()
+        let (key, certificate) = try node.issue()
+        let connection = try await node.connect(login: "root", key: key, certificate: certificate)
+        let session = try await connection.openSession()
+        try await session.request(SSHChannelRequestEvent.SubsystemRequest(subsystem: "netconf", wantReply: true))
+        #expect(await eventually { session.transcript.snapshot.replies == [false] })
+        // The channel is still there for a request the node serves.
+        try await session.request(SSHChannelRequestEvent.ExecRequest(command: "echo still-here", wantReply: true))
+        try await session.closeInput()
+        let result = try await session.finished()
+        await connection.close()
+
+        #expect(result.replies == [false, true])
+        #expect(result.standardOutput == "still-here\n")
+        #expect(try node.events(NodeAuditor.EventType.sessionStart).count == 1)
         await node.shutdown()
     }
 }

@@ -28,6 +28,10 @@ public struct NodeAuditor: Sendable {
         public static let sessionEnd = "session.end"
         public static let exec = "exec"
         public static let portForward = "port_forward"
+        /// A file operation in an sftp subsystem session.
+        public static let sftp = "sftp"
+        /// A legacy-protocol scp transfer (an exec of `scp -t`/`scp -f`).
+        public static let scp = "scp"
     }
 
     public let cluster: String

@@ -3,15 +3,24 @@ import Glibc
 import NIOCore
 import NIOPosix
 import NIOSSH
+import TetherCore
 import TetherStorage
 
-/// One SSH `session` channel: collects pty-req and env, runs the shell or
-/// command as the login's account, pipes its I/O through the channel
-/// (the process's descriptors are NIO pipe channels on this event loop, so
-/// nothing blocks it), records and audits it, and ends with the exit status.
+/// One SSH `session` channel: collects pty-req and env, runs the shell,
+/// command or sftp server as the login's account, pipes its I/O through the
+/// channel (the process's descriptors are NIO pipe channels on this event
+/// loop, so nothing blocks it), records and audits it, and ends with the
+/// exit status.
 final class SessionChannelHandler: ChannelInboundHandler {
     typealias InboundIn = SSHChannelData
     typealias OutboundOut = SSHChannelData
+
+    private enum Program: Equatable {
+        case shell
+        case exec(String)
+        /// The `sftp` subsystem: the system's sftp-server, run like a command.
+        case sftp
+    }
 
     private struct Running {
         var pid: pid_t
@@ -35,6 +44,10 @@ final class SessionChannelHandler: ChannelInboundHandler {
     private var earlyInput: [ByteBuffer] = []
     private var earlyEndOfInput = false
     private var recorder: SessionRecorder?
+    /// "sftp" for a subsystem session, in its start and end events.
+    private var subsystem: String?
+    /// Reads an sftp session's requests for the audit, until it meets something it cannot read.
+    private var sftpRequests: SFTPRequestParser?
     private var exit: ProcessExit?
     private var openOutputs: Set<ProcessOutput> = []
     private var finished = false
@@ -59,6 +72,7 @@ final class SessionChannelHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let message = unwrapInboundIn(data)
         guard case .channel = message.type, case .byteBuffer(let bytes) = message.data else { return }
+        auditSFTP(bytes)
         guard running != nil else { return earlyInput.append(bytes) }
         if let input = running?.input {
             input.writeAndFlush(bytes, promise: nil)
@@ -81,15 +95,17 @@ final class SessionChannelHandler: ChannelInboundHandler {
             if accepted { environment[request.name] = request.value }
             reply(accepted, request.wantReply)
         case let request as SSHChannelRequestEvent.ShellRequest:
-            start(command: nil, wantReply: request.wantReply)
+            start(.shell, wantReply: request.wantReply)
         case let request as SSHChannelRequestEvent.ExecRequest:
-            start(command: request.command, wantReply: request.wantReply)
+            start(.exec(request.command), wantReply: request.wantReply)
+        case let request as SSHChannelRequestEvent.SubsystemRequest:
+            // Like sshd's default configuration: sftp, and no other subsystem.
+            guard request.subsystem == "sftp" else { return reply(false, request.wantReply) }
+            start(.sftp, wantReply: request.wantReply)
         case let request as SSHChannelRequestEvent.WindowChangeRequest:
             resize(WindowSize(columns: request.terminalCharacterWidth, rows: request.terminalRowHeight))
         case let request as SSHChannelRequestEvent.SignalRequest:
             if let pid = running?.pid, exit == nil, let number = SignalNames.number(request.signal) { kill(pid, number) }
-        case let request as SSHChannelRequestEvent.SubsystemRequest:
-            reply(false, request.wantReply)
         case let event as ChannelEvent where event == .inputClosed:
             endInput()
         default:
@@ -140,15 +156,13 @@ final class SessionChannelHandler: ChannelInboundHandler {
 
     // MARK: Starting
 
-    private func start(command: String?, wantReply: Bool) {
+    private func start(_ program: Program, wantReply: Bool) {
         guard let context, running == nil, !finished else { return reply(false, wantReply) }
         subject.sessionID = UUID().uuidString.lowercased()
-        let launch = SessionLaunch(
-            account: admission.account, clientEnvironment: environment, terminal: terminal,
-            command: command, sessionID: subject.sessionID ?? ""
-        )
+        let launch: SessionLaunch
         let process: SpawnedProcess
         do {
+            launch = try self.launch(program)
             process = try ProcessSpawner.spawn(launch.request)
         } catch {
             var message = context.channel.allocator.buffer(capacity: 128)
@@ -157,17 +171,69 @@ final class SessionChannelHandler: ChannelInboundHandler {
             reply(false, wantReply)
             return
         }
-        auditor.emit(NodeAuditor.EventType.sessionStart, subject, fields: ["interactive": .bool(command == nil)])
-        if let command { auditor.emit(NodeAuditor.EventType.exec, subject, fields: ["command": .string(command)]) }
-        let recorder = auditor.recorder(for: subject)
-        try? recorder.record(.start(login: admission.login, node: auditor.nodeName, term: terminal?.term ?? "", size: launch.recordingSize))
-        self.recorder = recorder
+        if program == .sftp { subsystem = "sftp" }
+        auditor.emit(NodeAuditor.EventType.sessionStart, subject, fields: kindFields(interactive: program == .shell))
+        switch program {
+        case .exec(let command):
+            auditor.emit(NodeAuditor.EventType.exec, subject, fields: ["command": .string(command)])
+            if let scp = SCPCommand(command) { auditor.emit(NodeAuditor.EventType.scp, subject, fields: scp.auditFields) }
+        case .sftp:
+            sftpRequests = SFTPRequestParser()
+            earlyInput.forEach(auditSFTP)
+        case .shell:
+            break
+        }
+        // An sftp session is not recorded: its stream is the files
+        // themselves in binary packets, which no terminal replays and which
+        // would store every transferred byte again in the audit log; its
+        // `sftp` events name what was done instead.
+        if program != .sftp {
+            let recorder = auditor.recorder(for: subject)
+            try? recorder.record(.start(login: admission.login, node: auditor.nodeName, term: terminal?.term ?? "", size: launch.recordingSize))
+            self.recorder = recorder
+        }
         running = Running(pid: process.pid, terminal: process.terminal, pendingInput: earlyInput, pendingEndOfInput: earlyEndOfInput)
         earlyInput = []
         attachPipes(of: process, on: context.eventLoop)
         let session = NIOLoopBound(self, eventLoop: context.eventLoop)
         ProcessReaper.watch(process.pid, on: context.eventLoop) { exit in session.value.processExited(exit) }
         reply(true, wantReply)
+    }
+
+    private func launch(_ program: Program) throws(TetherError) -> SessionLaunch {
+        let command: String?
+        switch program {
+        case .shell: command = nil
+        case .exec(let text): command = text
+        case .sftp:
+            command = try SFTPServer.locate()
+            // Binary packets through a terminal would be mangled.
+            terminal = nil
+        }
+        return SessionLaunch(
+            account: admission.account, clientEnvironment: environment, terminal: terminal,
+            command: command, sessionID: subject.sessionID ?? ""
+        )
+    }
+
+    /// What `session.start` and `session.end` say about the kind of session.
+    private func kindFields(interactive: Bool) -> [String: JSONValue] {
+        var fields: [String: JSONValue] = ["interactive": .bool(interactive)]
+        fields["subsystem"] = subsystem.map(JSONValue.string)
+        return fields
+    }
+
+    /// Names the files an sftp session touches, from the client's requests.
+    private func auditSFTP(_ bytes: ByteBuffer) {
+        guard sftpRequests != nil else { return }
+        for request in sftpRequests?.feed(bytes.readableBytesView) ?? [] {
+            auditor.emit(NodeAuditor.EventType.sftp, subject, fields: request.auditFields)
+        }
+        if let reason = sftpRequests?.failure {
+            sftpRequests = nil
+            auditor.logger.warning("stopped auditing an sftp session's requests", metadata: ["session_id": "\(subject.sessionID ?? "")", "reason": "\(reason)"])
+            auditor.emit(NodeAuditor.EventType.sftp, subject, fields: ["operation": "audit_stopped", "reason": .string(reason)])
+        }
     }
 
     private func attachPipes(of process: SpawnedProcess, on loop: EventLoop) {
@@ -263,7 +329,7 @@ final class SessionChannelHandler: ChannelInboundHandler {
         guard !finished, let exit, openOutputs.isEmpty else { return }
         finished = true
         running?.pipes.forEach { $0.close(promise: nil) }
-        var fields: [String: JSONValue] = ["interactive": .bool(terminal != nil)]
+        var fields = kindFields(interactive: terminal != nil)
         let status: Int32?
         switch exit {
         case .exited(let code):
