@@ -15,6 +15,10 @@ public struct TetherdConfiguration: Codable, Sendable, Equatable {
 
     public enum LogLevel: String, Codable, Sendable, CaseIterable {
         case trace, debug, info, notice, warning, error, critical
+
+        public init(from decoder: any Decoder) throws {
+            self = try decodeWord(from: decoder)
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -48,7 +52,7 @@ public struct TetherdConfiguration: Codable, Sendable, Equatable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw TetherError(.invalidArgument, "cannot read the configuration file \(path): \(error.localizedDescription).")
+            throw TetherError(.invalidArgument, "cannot read the configuration file \(path): \(TetherError.clause(error)).")
         }
         return try parse(text, source: path)
     }
@@ -75,8 +79,12 @@ public struct AuthSection: Codable, Sendable, Equatable {
     public var listen: String
     public var secondFactor: SecondFactor
 
-    public enum SecondFactor: String, Codable, Sendable {
+    public enum SecondFactor: String, Codable, Sendable, CaseIterable {
         case off, otp
+
+        public init(from decoder: any Decoder) throws {
+            self = try decodeWord(from: decoder)
+        }
     }
 
     enum CodingKeys: String, CodingKey {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one error type Tether's modules throw: a stable machine-readable
 /// `code` and a `message` that is one sentence for a human, naming what was
 /// wrong and, where possible, how to fix it.
@@ -38,4 +40,36 @@ public struct TetherError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+extension TetherError {
+    /// Another error's own words, to quote inside one of our sentences.
+    /// Foundation's are sentences of their own ("The operation could not be
+    /// completed. The file doesn’t exist."), whose capital and final period
+    /// would start and end ours a second time; the system's reason
+    /// ("no such file or directory") is said instead where it has one.
+    public static func clause(_ error: any Error) -> String {
+        var text: String
+        switch error {
+        case let error as TetherError:
+            text = error.message
+        case let error as CocoaError:
+            text = (error.underlying ?? error).localizedDescription
+            let generic = "The operation could not be completed. "
+            if text.hasPrefix(generic), text.count > generic.count { text.removeFirst(generic.count) }
+        default:
+            text = "\(error)"
+        }
+        while let last = text.last, last == "." || last.isWhitespace { text.removeLast() }
+        return text.continuingSentence
+    }
+}
+
+extension String {
+    /// This text in the middle of a sentence: a capital that only started
+    /// a sentence is lowered ("The file…" → "the file…"); acronyms stay.
+    public var continuingSentence: String {
+        guard let first, first.isUppercase, !dropFirst().prefix(1).allSatisfy(\.isUppercase) else { return self }
+        return first.lowercased() + dropFirst()
+    }
 }

@@ -51,17 +51,24 @@ import TetherCore
         ("data_dir: d\nnode:\n  name: n\n  proxy_server: p:1\n  labels: {a: b}\n  lables: {c: d}\n", "line 6, node.lables: unknown field"),
         ("data_dir: d\nauth:\n  listen: 127.0.0.1:3025\n", "cluster: is missing"),
         ("cluster: c\ndata_dir: d\nauth:\n  listen: nowhere\n", "line 4, auth.listen: \"nowhere\" is not host:port"),
-        ("cluster: c\ndata_dir: d\nauth:\n  listen: 127.0.0.1:1\n  second_factor: sms\n", "line 5, auth.second_factor"),
+        ("cluster: c\ndata_dir: d\nauth:\n  listen: 127.0.0.1:1\n  second_factor: sms\n", "line 5, auth.second_factor: \"sms\" is not one of off, otp."),
         ("data_dir: d\nnode:\n  name: n\n  proxy_server: p:1\n  auth_server: a:2\n", "node.proxy_server: is set together with auth_server"),
         ("data_dir: d\nnode:\n  name: n\n  proxy_server: p:1\n  listen: 127.0.0.1:3022\n", "node.listen: is set on a tunnel node"),
         ("data_dir: d\nnode:\n  name: n\n  proxy_server: p:1\n  ca_pin: sha256:xyz\n", "node.ca_pin: \"sha256:xyz\" is not a CA pin"),
         ("data_dir: d\nnode:\n  name: n\n  proxy_server: p:1\n  keepalive_interval: 5\n", "line 5, node.keepalive_interval"),
         ("data_dir: d\n", "no service is enabled"),
         ("cluster: c\ndata_dir: d\nproxy:\n  listen: 127.0.0.1:3080\n", "proxy: runs without auth"),
+        ("data_dir: d\nlog_level: verbose\nnode:\n  name: n\n  proxy_server: p:1\n",
+         "line 2, log_level: \"verbose\" is not one of trace, debug, info, notice, warning, error, critical."),
     ])
     func badFieldsAreNamed(text: String, expected: String) throws {
         let error = try #require(throws: TetherError.self) { try TetherdConfiguration.parse(text, source: "t.yaml") }
         #expect(error.code == .invalidArgument)
         #expect(error.message.contains(expected), "\(error.message)")
+    }
+
+    @Test func aMissingFileIsOneSentenceEndedOnce() throws {
+        let error = try #require(throws: TetherError.self) { try TetherdConfiguration.load(path: "/nonexistent/tetherd.yaml") }
+        #expect(error.message == "cannot read the configuration file /nonexistent/tetherd.yaml: no such file or directory.")
     }
 }

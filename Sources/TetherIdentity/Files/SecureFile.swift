@@ -21,7 +21,7 @@ public enum SecureFile {
             do {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
-                throw TetherError(.storage, "cannot create directory \(path): \(error.localizedDescription).")
+                throw TetherError(.storage, "cannot create directory \(path): \(TetherError.clause(error)).")
             }
         }
         guard chmod(path, 0o700) == 0 else { throw failure("restrict the permissions of", path) }
@@ -77,7 +77,7 @@ public enum SecureFile {
         do {
             try FileManager.default.removeItem(atPath: path)
         } catch {
-            throw TetherError(.storage, "cannot remove \(path): \(error.localizedDescription).")
+            throw TetherError(.storage, "cannot remove \(path): \(TetherError.clause(error)).")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TetherCore
 import Yams
 
 /// Turns the errors of decoding into the field path and the words of a
@@ -23,7 +24,7 @@ enum DecodingProblem {
         case .valueNotFound(_, let context):
             return Described(path: path(context.codingPath), problem: "a value is required here, not null.")
         case .dataCorrupted(let context):
-            return Described(path: path(context.codingPath), problem: lowercasedSentence(context.debugDescription))
+            return Described(path: path(context.codingPath), problem: context.debugDescription.continuingSentence)
         @unknown default:
             return Described(path: .root, problem: "\(error).")
         }
@@ -48,14 +49,6 @@ enum DecodingProblem {
         case .scalar(let scalar): "\"\(scalar.string)\""
         case .alias: "an alias"
         }
-    }
-
-    /// Our own messages are already sentences; Foundation's start upper-case.
-    private static func lowercasedSentence(_ text: String) -> String {
-        guard let first = text.first, first.isUppercase, !text.dropFirst().prefix(1).allSatisfy(\.isUppercase) else {
-            return text
-        }
-        return first.lowercased() + text.dropFirst()
     }
 }
 

@@ -77,10 +77,10 @@ struct StringOrList: Codable {
     }
 }
 
-/// Decodes one of a closed set of words in a resource (`type: node`),
-/// naming the accepted words when the text is none of them instead of
-/// Swift's generic message.
-func decodeWord<Word: CaseIterable & RawRepresentable<String>>(from decoder: any Decoder) throws -> Word {
+/// Decodes one of a closed set of words in a resource (`type: node`) or a
+/// configuration (`log_level: info`), naming the accepted words when the
+/// text is none of them instead of Swift's generic message.
+public func decodeWord<Word: CaseIterable & RawRepresentable<String>>(from decoder: any Decoder) throws -> Word {
     let container = try decoder.singleValueContainer()
     let text = try container.decode(String.self)
     guard let word = Word(rawValue: text) else {

@@ -11,7 +11,7 @@ enum DatabaseFile {
                 try FileManager.default.createDirectory(
                     atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
-                throw TetherError(.storage, "could not create the data directory \(directory) (\(error.localizedDescription)); check the parent directory's permissions.")
+                throw TetherError(.storage, "could not create the data directory \(directory) (\(TetherError.clause(error))); check the parent directory's permissions.")
             }
         }
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
