@@ -43,7 +43,7 @@ public struct UserClient: Sendable {
     /// The saved identity, refused once its certificates have expired.
     public func currentIdentity() throws(TetherError) -> ClientIdentity {
         let identity = try store.load()
-        try identity.requireUnexpired(at: clock.now())
+        try identity.profile.requireUnexpired(at: clock.now())
         return identity
     }
 

@@ -1,7 +1,5 @@
-import Crypto
 import TetherTestSupport
 import Foundation
-import TetherAPI
 import TetherClient
 import TetherCore
 import TetherIdentity
@@ -9,20 +7,7 @@ import Testing
 
 @Suite struct ProfileStoreTests {
     private func sampleIdentity() throws -> ClientIdentity {
-        let cluster = try TestCluster()
-        let sshKey = SSHPrivateKey.generate(.ed25519)
-        let certificate = try cluster.sshUserCA.issueUserCertificate(
-            for: sshKey.publicKey, identity: TetherCertificateIdentity(user: "alice", cluster: "acme", roles: ["access"]),
-            principals: ["root"], ttl: .hours(1)
-        )
-        let tlsKey = P256.Signing.PrivateKey()
-        let tlsCertificate = try cluster.tlsCA.issueClientCertificate(user: "alice", roles: ["access"], publicKey: tlsKey.publicKey, ttl: .hours(1))
-        return ClientIdentity(
-            profile: ClientProfile(proxyAddress: "127.0.0.1:3080", cluster: "acme", user: "alice", roles: ["access"],
-                                   logins: ["root"], expires: 2_000_000_000, clusterInfo: cluster.info),
-            sshKey: sshKey, sshCertificate: certificate.authorizedKeyLine(),
-            tlsKey: tlsKey, tlsCertificate: try PEMCoding.pem(of: tlsCertificate)
-        )
+        try TestCluster().aliceIdentity()
     }
 
     private func mode(_ path: String) throws -> Int {
@@ -73,12 +58,42 @@ import Testing
         #expect(throws: TetherError.self) { try ProfileStore.defaultDirectory(environment: [:]) }
     }
 
-    @Test func expiredIdentityIsRefusedWithTheExpiryTime() throws {
-        let identity = try sampleIdentity()
+    @Test func expiredIdentityIsRefusedWithTheExpiryTimeAndTheLoginCommand() throws {
+        let profile = try sampleIdentity().profile
         let later = Date(timeIntervalSince1970: 2_000_000_001)
-        let error = #expect(throws: TetherError.self) { try identity.requireUnexpired(at: later) }
+        let error = #expect(throws: TetherError.self) { try profile.requireUnexpired(at: later) }
         #expect(error?.code == .expired)
-        #expect(error?.message == "your certificate expired at 2033-05-18T03:33:20Z; run tether login again.")
-        #expect(throws: Never.self) { try identity.requireUnexpired(at: Date(timeIntervalSince1970: 1_999_999_999)) }
+        #expect(error?.message == "your certificate expired at 2033-05-18T03:33:20Z; log in again with tether login --proxy 127.0.0.1:3080 --user alice.")
+        #expect(throws: Never.self) { try profile.requireUnexpired(at: Date(timeIntervalSince1970: 1_999_999_999)) }
+    }
+
+    @Test func aDamagedProfileNamesItsFileAndTheWayOut() throws {
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        let store = ProfileStore(directory: home.path("tether"))
+        try store.save(try sampleIdentity())
+        try SecureFile.write("{\"proxy_address\": \"127.0.0.1:3080\", \"clus", to: store.profilePath, mode: 0o600)
+
+        let expected = "\(store.profilePath) is damaged (it is not the profile tether login writes); log in again with tether login --proxy HOST:PORT --user NAME, or remove the file."
+        let error = #expect(throws: TetherError.self) { try store.load() }
+        #expect(error?.code == .malformed)
+        #expect(error?.message == expected)
+        #expect(throws: TetherError.self) { try store.loadProfile() }
+    }
+
+    @Test func missingKeysAskForALogin() throws {
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        let store = ProfileStore(directory: home.path("tether"))
+        try store.save(try sampleIdentity())
+
+        try FileManager.default.removeItem(atPath: store.tlsKeyPath)
+        let oneFile = #expect(throws: TetherError.self) { try store.load() }
+        #expect(oneFile?.message == "\(store.tlsKeyPath) is missing from your profile; log in again with tether login --proxy 127.0.0.1:3080 --user alice.")
+
+        try FileManager.default.removeItem(atPath: store.keysDirectory)
+        let directory = #expect(throws: TetherError.self) { try store.load() }
+        #expect(directory?.code == .notFound)
+        #expect(directory?.message == "\(store.keysDirectory) is missing from your profile; log in again with tether login --proxy 127.0.0.1:3080 --user alice.")
     }
 }

@@ -71,4 +71,26 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stderr == "you are not logged in (no profile in \(home.url.path)); run tether login --proxy HOST:PORT --user NAME.\n")
     }
+
+    @Test(.enabled(if: StockSSHTests.available, "needs the built tether binary"))
+    func statusShowsAnExpiredLoginAndFails() async throws {
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        let store = ProfileStore(directory: home.url.path)
+        let cluster = try TestCluster()
+        try store.save(try cluster.aliceIdentity())
+        #expect(try await tether(["status"], home: store.directory).status == 0)
+
+        try store.save(try cluster.aliceIdentity(expires: 1_000_000_000))
+        let sentence = "your certificate expired at 2001-09-09T01:46:40Z; log in again with tether login --proxy 127.0.0.1:3080 --user alice.\n"
+        let text = try await tether(["status"], home: store.directory)
+        #expect(text.status == 1)
+        #expect(text.stdout.contains("Expires:  EXPIRED at 2001-09-09T01:46:40Z\n"), "\(text.stdout)")
+        #expect(text.stderr == sentence)
+        let json = try await tether(["status", "--format", "json"], home: store.directory)
+        #expect(json.status == 1)
+        let status = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(status["expired"] as? Bool == true)
+        #expect(json.stderr == sentence)
+    }
 }

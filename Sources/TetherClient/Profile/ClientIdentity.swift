@@ -34,12 +34,6 @@ public struct ClientIdentity: Sendable {
         )
     }
 
-    /// Throws the sentence a user needs when the certificates have run out.
-    public func requireUnexpired(at now: Date) throws(TetherError) {
-        guard profile.isExpired(at: now) else { return }
-        throw TetherError(.expired, "your certificate expired at \(TimeText.format(profile.expiryDate)); run tether login again.")
-    }
-
     /// The SSH key in the form swift-nio-ssh signs with.
     var nioSSHKey: NIOSSHPrivateKey {
         switch sshKey {

@@ -1,5 +1,6 @@
 import Foundation
 import TetherAPI
+import TetherCore
 
 /// What `tether login` learned and `profile.json` keeps: where the cluster
 /// is, who the user is there, and the CAs that every later connection is
@@ -28,6 +29,15 @@ public struct ClientProfile: Codable, Sendable, Equatable {
     public var expiryDate: Date { Date(timeIntervalSince1970: TimeInterval(expires)) }
 
     public func isExpired(at now: Date) -> Bool { now >= expiryDate }
+
+    /// Throws the sentence a user needs when the certificates have run out.
+    public func requireUnexpired(at now: Date) throws(TetherError) {
+        guard isExpired(at: now) else { return }
+        throw TetherError(.expired, "your certificate expired at \(TimeText.format(expiryDate)); log in again with \(loginCommand).")
+    }
+
+    /// The command that logs this user in again.
+    public var loginCommand: String { "tether login --proxy \(proxyAddress) --user \(user)" }
 
     enum CodingKeys: String, CodingKey {
         case cluster, user, roles, logins, expires

@@ -53,7 +53,12 @@ public struct ProfileStore: Sendable {
         guard exists else {
             throw TetherError(.notFound, "you are not logged in (no profile in \(directory)); run tether login --proxy HOST:PORT --user NAME.")
         }
-        let profile = try Self.decode(try SecureFile.read(profilePath))
+        let profile = try readProfile()
+        let keyFiles = [sshKeyPath, sshCertificatePath, tlsKeyPath, tlsCertificatePath]
+        if let missing = keyFiles.first(where: { !SecureFile.exists($0) }) {
+            let what = SecureFile.exists(keysDirectory) ? missing : keysDirectory
+            throw TetherError(.notFound, "\(what) is missing from your profile; log in again with \(profile.loginCommand).")
+        }
         return ClientIdentity(
             profile: profile,
             sshKey: try SSHKeyFiles.readPrivateKey(at: sshKeyPath),
@@ -66,7 +71,7 @@ public struct ProfileStore: Sendable {
     /// The saved profile alone (no keys), or nil when logged out.
     public func loadProfile() throws(TetherError) -> ClientProfile? {
         guard exists else { return nil }
-        return try Self.decode(try SecureFile.read(profilePath))
+        return try readProfile()
     }
 
     /// Removes the profile, keys, certificates and known_hosts.
@@ -91,11 +96,12 @@ public struct ProfileStore: Sendable {
         }
     }
 
-    private static func decode(_ text: String) throws(TetherError) -> ClientProfile {
+    private func readProfile() throws(TetherError) -> ClientProfile {
+        let text = try SecureFile.read(profilePath)
         do {
             return try JSONDecoder().decode(ClientProfile.self, from: Data(text.utf8))
         } catch {
-            throw TetherError(.malformed, "the saved profile is damaged (\(error)); run tether logout, then tether login again.")
+            throw TetherError(.malformed, "\(profilePath) is damaged (it is not the profile tether login writes); log in again with tether login --proxy HOST:PORT --user NAME, or remove the file.")
         }
     }
 }

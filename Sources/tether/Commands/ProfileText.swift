@@ -6,7 +6,7 @@ enum ProfileText {
     static func summary(_ profile: ClientProfile, now: Date) -> String {
         let expiry: String
         if profile.isExpired(at: now) {
-            expiry = "EXPIRED at \(TimeText.format(profile.expiryDate)); run tether login again"
+            expiry = "EXPIRED at \(TimeText.format(profile.expiryDate))"
         } else {
             let remaining = Int64(profile.expiryDate.timeIntervalSince(now))
             expiry = "\(TimeText.format(profile.expiryDate)) (\(remaining >= 60 ? "\(remaining / 3600)h\(remaining % 3600 / 60)m" : "under a minute") left)"

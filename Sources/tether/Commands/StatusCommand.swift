@@ -5,7 +5,8 @@ import TetherClient
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show who you are logged in as: cluster, roles, logins and expiry."
+        abstract: "Show who you are logged in as: cluster, roles, logins and expiry.",
+        discussion: "Exits with status 1 once the certificates have expired, after showing them."
     )
 
     @Option(help: "Output format: text, json or yaml.")
@@ -18,6 +19,7 @@ struct StatusCommand: AsyncParsableCommand {
             let now = client.clock.now()
             let status = ProfileStatus(profile: profile, expired: profile.isExpired(at: now))
             Output.emit(try Output.render(status, as: format) { ProfileText.summary(profile, now: now) })
+            try profile.requireUnexpired(at: now)
         }
     }
 }
