@@ -4,6 +4,7 @@ import NIOPosix
 import ServiceLifecycle
 import TetherCore
 import TetherIdentity
+import TetherTransport
 import TetherTunnel
 
 /// The node service of `tetherd`: joins its cluster on first start (or
@@ -74,7 +75,9 @@ public struct NodeService: Service {
                     tasks.addTask { await presence.runAccessPolicyRefresh() }
                     tasks.addTask { await presence.runCommandLabels() }
                     tasks.addTask { await delivery.run(logger: logger) }
-                    try await tasks.waitForAll()
+                    // Not waitForAll, which waits for every loop before
+                    // rethrowing: the listener's failure ends the node now.
+                    for try await _ in tasks {}
                 }
             }
         } catch is CancellationError {
@@ -97,11 +100,21 @@ public struct NodeService: Service {
                     secureTransport: credentials.secureTunnel
                 ),
                 group: group, router: router, logger: logger,
-                onEvent: { [logger] event in logger.info("tunnel", metadata: ["event": "\(event)"]) }
+                onEvent: { [logger] event in
+                    guard case .connectFailed(let error) = event else {
+                        return logger.info("tunnel", metadata: ["event": "\(event)"])
+                    }
+                    logger.info("tunnel", metadata: ["event": "connect failed: \(SocketFailure.reaching(NodeConfiguration.proxy(proxy), error))"])
+                }
             )
             await agent.run()
         case .direct(_, let listen):
-            let listener = try await DirectListener.bind(listen, credentials: credentials, router: router, keepalive: configuration.keepalive, group: group)
+            let listener: Channel
+            do {
+                listener = try await DirectListener.bind(listen, credentials: credentials, router: router, keepalive: configuration.keepalive, group: group)
+            } catch {
+                throw SocketFailure.listening("node \(configuration.name)", on: listen.description, field: "node.listen", error)
+            }
             logger.info("node listening for the proxy", metadata: ["address": "\(listener.localAddress?.description ?? listen.description)"])
             await withTaskCancellationHandler {
                 _ = try? await listener.closeFuture.get()

@@ -110,7 +110,8 @@ public struct ProxyService: Service {
                     channel.eventLoop.makeSucceededFuture(routes.initialize(channel))
                 }
         } catch {
-            throw TetherError(.unavailable, "the proxy cannot listen on \(configuration.listenHost):\(configuration.listenPort) (\(error)); free the port or change proxy.listen.")
+            let address = HostPort(host: configuration.listenHost, port: configuration.listenPort).description
+            throw SocketFailure.listening("the proxy", on: address, field: "proxy.listen", error)
         }
         if let address = server.channel.localAddress { onListening(address) }
         logger.info("proxy listening", metadata: ["address": "\(server.channel.localAddress.map { "\($0)" } ?? "?")"])

@@ -45,12 +45,18 @@ struct Start: AsyncParsableCommand {
                 eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
                 logger: logger
             ).services()
-            let group = ServiceGroup(
-                configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-            )
+            // One service failing (a port in use) shuts the others down as
+            // SIGTERM does: cancelled, Hummingbird logs the cancellation as an error.
+            let group = ServiceGroup(configuration: .init(
+                services: services.map { .init(service: $0, failureTerminationBehavior: .gracefullyShutdownGroup) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            ))
             try await group.run()
         } catch let error as TetherError {
             throw CommandFailure.report(error.message)
+        } catch {
+            throw CommandFailure.report("tetherd stopped on an unexpected error: \(TetherError.clause(error)).")
         }
     }
 }

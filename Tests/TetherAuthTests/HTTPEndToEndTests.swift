@@ -28,8 +28,19 @@ import TetherTransport
         }
     }
 
+    @Test func aTakenPortIsOneSentenceNamingTheAddressAndAuthListen() async throws {
+        let fixture = try Fixture()
+        try await withAuthService(fixture) { _, address in
+            let second = try AuthService(configuration: .init(
+                cluster: Fixture.cluster, dataDirectory: fixture.directory.file("second"), listen: address, clock: fixture.clock))
+            let error = await #expect(throws: TetherError.self) { try await second.run() }
+            #expect(error?.message == "the auth service cannot listen on \(address): the port is already in use (another tetherd?); stop what holds it or change auth.listen.")
+        }
+    }
+
     private func client(_ address: String, ca: String, credentials: TLSCredentials? = nil) throws -> APIClient {
-        APIClient(address: address, tls: try TLSSettings.client(credentials: credentials, trustedCAPEMs: [ca]),
+        APIClient(server: ServerEndpoint(address, role: "the auth service", setting: "auth.listen"),
+                  tls: try TLSSettings.client(credentials: credentials, trustedCAPEMs: [ca]),
                   eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
     }
 

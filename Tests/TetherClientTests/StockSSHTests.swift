@@ -93,4 +93,15 @@ import Testing
         #expect(status["expired"] as? Bool == true)
         #expect(json.stderr == sentence)
     }
+
+    @Test(.enabled(if: StockSSHTests.available, "needs the built tether binary"))
+    func aProxyThatIsNotRunningIsOneSentence() async throws {
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        let port = try ProcessSupport.freePort()
+        try ProfileStore(directory: home.url.path).save(try TestCluster().aliceIdentity(proxyAddress: "127.0.0.1:\(port)"))
+        let result = try await tether(["ls"], home: home.url.path)
+        #expect(result.status == 1)
+        #expect(result.stderr == "nothing is listening on 127.0.0.1:\(port) (connection refused); is the proxy running and is the --proxy you logged in with right?\n")
+    }
 }

@@ -84,12 +84,13 @@ public struct TrustedRoots: Sendable {
     /// is checked against `ca_pin` (or trusted on first use without one).
     private func register(with trusted: TrustedCluster, token: String, eventLoopGroup: any EventLoopGroup) async throws(TetherError) -> ClusterInfo {
         let address = trusted.spec.proxyAddr
+        let root = ServerEndpoint(address, role: "the root cluster's proxy", setting: "spec.proxy_addr of trusted_cluster \(trusted.name)")
         let expectation: ClusterPinning.Expectation = try trusted.spec.caPin.map { pin throws(TetherError) in .pin(try CAPin(parsing: pin)) } ?? .insecure
-        let discovered = try await ClusterPinning.discover(address: address, expecting: expectation, eventLoopGroup: eventLoopGroup)
+        let discovered = try await ClusterPinning.discover(root, expecting: expectation, eventLoopGroup: eventLoopGroup)
         guard discovered.cluster == trusted.name else {
             throw TetherError(.invalidArgument, "the cluster at \(address) is called \(discovered.cluster), not \(trusted.name); set metadata.name to the root cluster's name.")
         }
-        let client = APIClient(address: address, tls: try TLSSettings.client(credentials: nil, trustedCAPEMs: [discovered.tlsCA]), eventLoopGroup: eventLoopGroup)
+        let client = APIClient(server: root, tls: try TLSSettings.client(credentials: nil, trustedCAPEMs: [discovered.tlsCA]), eventLoopGroup: eventLoopGroup)
         let request = TrustRequest(token: token, leaf: authority.clusterInfo(proxyPublicAddress: nil))
         let response: TrustResponse
         do {

@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdTLS
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
 import TetherAPI
@@ -67,17 +68,25 @@ public struct AuthService: Service {
         let tls = try TLSSettings.server(identity.credentials, clientCertificates: .optional, applicationProtocols: [ALPN.http])
         let onListening = self.onListening
         let logger = self.logger
+        let listening = NIOLockedValueBox(false)
         let application = Application(
             router: AuthRouter.make(core: core),
             server: try .tls(.http1(), tlsConfiguration: tls),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
+                listening.withLockedValue { $0 = true }
                 guard let address = channel.localAddress else { return }
                 logger.info("auth service listening", metadata: ["address": "\(address)"])
                 await onListening(address)
             },
             logger: logger
         )
-        try await application.run()
+        do {
+            try await application.run()
+        } catch {
+            // Before the server runs, what fails is the bind.
+            guard !listening.withLockedValue({ $0 }), !(error is CancellationError) else { throw error }
+            throw SocketFailure.listening("the auth service", on: listen.description, field: "auth.listen", error)
+        }
     }
 }

@@ -33,7 +33,7 @@ struct ClusterAPI {
     /// GET through the proxy; a `cluster` other than the proxy's own is relayed to that leaf.
     private func get<Response: Decodable>(_ path: String, cluster: String?) async throws(TetherError) -> Response {
         try await Self.withClient(
-            address: identity.profile.proxyAddress,
+            server: identity.profile.proxy,
             tls: TLSSettings.client(credentials: identity.tlsCredentials, trustedCAPEMs: [identity.profile.clusterInfo.tlsCA]),
             eventLoopGroup: eventLoopGroup
         ) { (client: APIClient) async throws(TetherError) -> Response in
@@ -43,12 +43,12 @@ struct ClusterAPI {
 
     /// Runs `body` with a client that is shut down afterwards, also on error.
     static func withClient<Result>(
-        address: String,
+        server: ServerEndpoint,
         tls: TLSConfiguration,
         eventLoopGroup: any EventLoopGroup,
         _ body: (APIClient) async throws(TetherError) -> Result
     ) async throws(TetherError) -> Result {
-        let client = APIClient(address: address, tls: tls, eventLoopGroup: eventLoopGroup)
+        let client = APIClient(server: server, tls: tls, eventLoopGroup: eventLoopGroup)
         do {
             let result = try await body(client)
             await client.shutdown()

@@ -1,8 +1,8 @@
 import Foundation
 import NIOCore
-import NIOSSL
 import TetherAPI
 import TetherCore
+import TetherTransport
 
 /// Sends the CONNECT, reads the proxy's answer, and then holds on to any
 /// bytes that followed the answer (the node's SSH greeting often arrives in
@@ -25,7 +25,7 @@ final class ConnectHandshakeHandler: ChannelInboundHandler, RemovableChannelHand
     }
 
     private let target: ConnectTarget
-    private let proxy: String
+    private let proxy: ServerEndpoint
     private let outcome: EventLoopPromise<Void>
     private let timeout: TimeAmount
     private var state = State.awaitingHead
@@ -33,7 +33,7 @@ final class ConnectHandshakeHandler: ChannelInboundHandler, RemovableChannelHand
     private var requestSent = false
     private var deadline: Scheduled<Void>?
 
-    init(target: ConnectTarget, proxy: String, outcome: EventLoopPromise<Void>, timeout: TimeAmount) {
+    init(target: ConnectTarget, proxy: ServerEndpoint, outcome: EventLoopPromise<Void>, timeout: TimeAmount) {
         self.target = target
         self.proxy = proxy
         self.outcome = outcome
@@ -83,7 +83,7 @@ final class ConnectHandshakeHandler: ChannelInboundHandler, RemovableChannelHand
             context.fireErrorCaught(error)
             return
         }
-        fail(Self.describe(error, proxy: proxy), context: context)
+        fail(SocketFailure.reaching(proxy, error), context: context)
     }
 
     func removeHandler(context: ChannelHandlerContext, removalToken: ChannelHandlerContext.RemovalToken) {
@@ -137,13 +137,5 @@ final class ConnectHandshakeHandler: ChannelInboundHandler, RemovableChannelHand
         deadline?.cancel()
         outcome.fail(error)
         context.close(promise: nil)
-    }
-
-    static func describe(_ error: any Error, proxy: String) -> TetherError {
-        if let error = error as? TetherError { return error }
-        if error is NIOSSLError || error is BoringSSLError {
-            return TetherError(.verificationFailed, "TLS with the proxy at \(proxy) failed (\(error)); if the cluster CA changed or your certificate expired, run tether login again.")
-        }
-        return TetherError(.unavailable, "the connection to the proxy at \(proxy) failed: \(error).")
     }
 }

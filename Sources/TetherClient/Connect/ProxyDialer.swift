@@ -10,13 +10,15 @@ import TetherTransport
 /// handshake. What runs on top (an SSH client, a raw pipe) is installed by
 /// the caller's `adopt`, before the bytes that followed the answer are passed on.
 struct ProxyDialer {
-    let proxy: HostPort
+    let proxy: ServerEndpoint
+    private let address: HostPort
     let tls: TLSConfiguration
     let eventLoopGroup: any EventLoopGroup
     var answerTimeout: TimeAmount = .seconds(30)
 
     init(identity: ClientIdentity, eventLoopGroup: any EventLoopGroup) throws(TetherError) {
-        self.proxy = try HostPort(parsing: identity.profile.proxyAddress)
+        self.proxy = identity.profile.proxy
+        self.address = try HostPort(parsing: identity.profile.proxyAddress)
         self.tls = try TLSSettings.client(
             credentials: identity.tlsCredentials,
             trustedCAPEMs: [identity.profile.clusterInfo.tlsCA],
@@ -39,7 +41,7 @@ struct ProxyDialer {
         }
         let loop = eventLoopGroup.next()
         let answer = loop.makePromise(of: Void.self)
-        let proxyName = proxy.description
+        let proxy = proxy
         let timeout = answerTimeout
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.seconds(10))
@@ -49,17 +51,17 @@ struct ProxyDialer {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
                     try pipeline.addHandler(
-                        ConnectHandshakeHandler(target: target, proxy: proxyName, outcome: answer, timeout: timeout),
+                        ConnectHandshakeHandler(target: target, proxy: proxy, outcome: answer, timeout: timeout),
                         name: ConnectHandshakeHandler.name
                     )
                 }
             }
         let channel: Channel
         do {
-            channel = try await bootstrap.connect(host: proxy.host, port: proxy.port).get()
+            channel = try await bootstrap.connect(host: address.host, port: address.port).get()
         } catch {
             answer.fail(error)
-            throw TetherError(.unavailable, "cannot reach the proxy at \(proxyName): \(error); check the address and that the proxy is running.")
+            throw SocketFailure.reaching(proxy, error)
         }
         do {
             try await answer.futureResult.get()
@@ -71,7 +73,7 @@ struct ProxyDialer {
             return (channel, adopted)
         } catch {
             try? await channel.close()
-            throw ConnectHandshakeHandler.describe(error, proxy: proxyName)
+            throw SocketFailure.reaching(proxy, error)
         }
     }
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import TetherCore
+import TetherTransport
 
 /// `tether proxy ssh`: after the CONNECT, the node's SSH bytes go to
 /// `io.output` and `io.input` goes to the node, unchanged (stock ssh runs
@@ -30,7 +31,7 @@ struct RawPipe {
                 }
             }
         } catch {
-            throw ConnectHandshakeHandler.describe(error, proxy: dialer.proxy.description)
+            throw SocketFailure.reaching(dialer.proxy, error)
         }
     }
 }

@@ -31,9 +31,10 @@ public struct LoginOptions: Sendable {
 public enum LoginFlow {
     public static func logIn(_ options: LoginOptions, store: ProfileStore, eventLoopGroup: any EventLoopGroup) async throws(TetherError) -> ClientIdentity {
         let address = options.proxy.description
+        let proxy = ServerEndpoint(address, role: "the proxy", setting: "--proxy")
         let clusterInfo: ClusterInfo = switch options.trust {
-        case .pin(let pin): try await ClusterPinning.discover(address: address, expecting: .pin(pin), eventLoopGroup: eventLoopGroup)
-        case .insecure: try await ClusterPinning.discover(address: address, expecting: .insecure, eventLoopGroup: eventLoopGroup)
+        case .pin(let pin): try await ClusterPinning.discover(proxy, expecting: .pin(pin), eventLoopGroup: eventLoopGroup)
+        case .insecure: try await ClusterPinning.discover(proxy, expecting: .insecure, eventLoopGroup: eventLoopGroup)
         case .known(let info): info
         }
         try await requireProxy(at: options.proxy, clusterInfo: clusterInfo, eventLoopGroup: eventLoopGroup)
@@ -48,7 +49,7 @@ public enum LoginFlow {
             ttlSeconds: options.ttl?.seconds
         )
         let response = try await ClusterAPI.withClient(
-            address: address,
+            server: proxy,
             tls: try TLSSettings.client(credentials: nil, trustedCAPEMs: [clusterInfo.tlsCA]),
             eventLoopGroup: eventLoopGroup
         ) { (client: APIClient) async throws(TetherError) -> LoginResponse in

@@ -1,6 +1,7 @@
 import Foundation
 import TetherAPI
 import TetherCore
+import TetherTransport
 
 /// What `tether login` learned and `profile.json` keeps: where the cluster
 /// is, who the user is there, and the CAs that every later connection is
@@ -38,6 +39,12 @@ public struct ClientProfile: Codable, Sendable, Equatable {
 
     /// The command that logs this user in again.
     public var loginCommand: String { "tether login --proxy \(proxyAddress) --user \(user)" }
+
+    /// The proxy every command after the login talks to.
+    var proxy: ServerEndpoint {
+        ServerEndpoint(proxyAddress, role: "the proxy", setting: "the --proxy you logged in with",
+                       tlsAdvice: "if the cluster's CA changed, log in again with \(loginCommand).")
+    }
 
     enum CodingKeys: String, CodingKey {
         case cluster, user, roles, logins, expires

@@ -6,13 +6,13 @@ import TetherTransport
 
 /// `NodeClusterAPI` over HTTPS with the node's TLS identity.
 public final class ClusterAPIClient: NodeClusterAPI {
-    private let server: HostPort
+    private let server: ServerEndpoint
     private let eventLoopGroup: any EventLoopGroup
     /// The client with the current certificate, and those it replaced
     /// (requests may still be under way on them; all end at shutdown).
     private let clients: NIOLockedValueBox<(current: APIClient, retired: [APIClient])>
 
-    public init(server: HostPort, identity: NodeIdentity, eventLoopGroup: any EventLoopGroup) throws(TetherError) {
+    public init(server: ServerEndpoint, identity: NodeIdentity, eventLoopGroup: any EventLoopGroup) throws(TetherError) {
         self.server = server
         self.eventLoopGroup = eventLoopGroup
         clients = NIOLockedValueBox((try Self.client(server, identity, eventLoopGroup), []))
@@ -47,13 +47,13 @@ public final class ClusterAPIClient: NodeClusterAPI {
         for client in all { await client.shutdown() }
     }
 
-    private static func client(_ server: HostPort, _ identity: NodeIdentity, _ group: any EventLoopGroup) throws(TetherError) -> APIClient {
+    private static func client(_ server: ServerEndpoint, _ identity: NodeIdentity, _ group: any EventLoopGroup) throws(TetherError) -> APIClient {
         let tls = try TLSSettings.client(
             credentials: identity.tlsCredentials,
             trustedCAPEMs: [identity.record.clusterInfo.tlsCA],
             applicationProtocols: [ALPN.http]
         )
-        return APIClient(address: server.description, tls: tls, eventLoopGroup: group)
+        return APIClient(server: server, tls: tls, eventLoopGroup: group)
     }
 }
 

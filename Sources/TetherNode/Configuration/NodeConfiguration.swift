@@ -1,6 +1,7 @@
 import Foundation
 import TetherCore
 import TetherIdentity
+import TetherTransport
 import TetherTunnel
 
 /// Everything a node needs to run, as the `node:` section of the tetherd
@@ -72,11 +73,16 @@ public struct NodeConfiguration: Sendable {
     public var nodeDirectory: String { (dataDirectory as NSString).appendingPathComponent("node") }
 
     /// Where API calls go: the auth service (direct) or the proxy (tunnel).
-    public var apiServer: HostPort {
+    public var apiServer: ServerEndpoint {
         switch reachability {
-        case .direct(let authServer, _): authServer
-        case .tunnel(let proxyServer): proxyServer
+        case .direct(let authServer, _): ServerEndpoint(authServer.description, role: "the auth service", setting: "node.auth_server")
+        case .tunnel(let proxyServer): Self.proxy(proxyServer)
         }
+    }
+
+    /// The proxy a tunnel node dials.
+    static func proxy(_ address: HostPort) -> ServerEndpoint {
+        ServerEndpoint(address.description, role: "the proxy", setting: "node.proxy_server")
     }
 
     public var isTunnel: Bool {

@@ -21,7 +21,7 @@ public enum NodeJoiner {
             throw TetherError(.invalidArgument, "node \(configuration.name) has no ca_pin to check the cluster on first contact; copy the pin from `tetherctl status` into node.ca_pin.")
         }
         let server = configuration.apiServer
-        let discovered = try await ClusterPinning.discover(address: server.description, expecting: expectation, eventLoopGroup: eventLoopGroup)
+        let discovered = try await ClusterPinning.discover(server, expecting: expectation, eventLoopGroup: eventLoopGroup)
 
         let sshKey = SSHPrivateKey.generate(.ed25519)
         let tlsKey = P256.Signing.PrivateKey()
@@ -35,7 +35,7 @@ public enum NodeJoiner {
             addresses: certificateAddresses(configuration.reachability)
         )
         let tls = try TLSSettings.client(credentials: nil, trustedCAPEMs: [discovered.tlsCA], applicationProtocols: [ALPN.http])
-        let client = APIClient(address: server.description, tls: tls, eventLoopGroup: eventLoopGroup)
+        let client = APIClient(server: server, tls: tls, eventLoopGroup: eventLoopGroup)
         let response: JoinResponse
         do {
             response = try await client.post(APIPath.join, body: request)

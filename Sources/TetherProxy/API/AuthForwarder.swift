@@ -26,7 +26,7 @@ struct APIAnswer: Sendable {
 /// leaf cluster in `Tether-Cluster` is relayed to that leaf instead.
 struct AuthForwarder: Sendable {
     private let client: HTTPClient
-    private let authBaseURL: String
+    private let auth: ServerEndpoint
     private let clusterName: String
     private let registry: TunnelRegistry
     private let leaves: LeafDirectory
@@ -43,7 +43,7 @@ struct AuthForwarder: Sendable {
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
         configuration.httpVersion = .http1Only
         self.client = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
-        self.authBaseURL = "https://\(authAddress)"
+        self.auth = ServerEndpoint(authAddress, role: "the auth service", setting: "auth.listen")
         self.clusterName = clusterName
         self.registry = registry
         self.leaves = leaves
@@ -97,7 +97,7 @@ struct AuthForwarder: Sendable {
         guard path.hasPrefix("/v1/") else {
             throw TetherError(.notFound, "no API at \(path).")
         }
-        var forwarded = HTTPClientRequest(url: authBaseURL + uri)
+        var forwarded = HTTPClientRequest(url: "https://\(auth.address)\(uri)")
         forwarded.method = HTTPMethod(rawValue: method)
         for (name, value) in headers { forwarded.headers.add(name: name, value: value) }
         if let contentType { forwarded.headers.add(name: "content-type", value: contentType) }
@@ -112,7 +112,7 @@ struct AuthForwarder: Sendable {
             answer = APIAnswer(status: Int(response.status.code), contentType: response.headers.first(name: "Content-Type"),
                                body: try await response.body.collect(upTo: Self.maximumBody))
         } catch {
-            throw TetherError(.unavailable, "the auth service is unreachable from the proxy: \(error).")
+            throw TetherError(.unavailable, "the proxy cannot reach the auth service: \(SocketFailure.reaching(auth, error).message)")
         }
         guard answer.status == 200 else { return answer }
         switch path {

@@ -74,7 +74,7 @@ final class NodeConnector: Sendable {
             .connect(host: target.host, port: target.port)
             .map { _ in () }
             .flatMapErrorThrowing { error in
-                throw TetherError(.unavailable, "cannot reach node \(route.name) at \(address): \(error).")
+                throw SocketFailure.reaching(ServerEndpoint(address, role: "node \(route.name)", setting: "its node.listen"), error)
             }
             .hop(to: eventLoop)
     }

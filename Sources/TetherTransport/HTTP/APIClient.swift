@@ -8,15 +8,17 @@ import TetherCore
 
 /// A JSON client for Tether's HTTPS APIs (auth service, proxy), over TLS 1.3
 /// with the caller's identity. Errors come back as the server's own
-/// `TetherError` sentence, or `.unavailable` naming the address.
+/// `TetherError` sentence, or `.unavailable` saying why the server could not
+/// be reached.
 public final class APIClient: Sendable {
+    public let server: ServerEndpoint
     public let baseURL: String
     private let client: HTTPClient
     private let timeout: TimeAmount
 
-    /// `address` is host:port.
-    public init(address: String, tls: TLSConfiguration, eventLoopGroup: any EventLoopGroup, timeout: TimeAmount = .seconds(15)) {
-        self.baseURL = "https://\(address)"
+    public init(server: ServerEndpoint, tls: TLSConfiguration, eventLoopGroup: any EventLoopGroup, timeout: TimeAmount = .seconds(15)) {
+        self.server = server
+        self.baseURL = "https://\(server.address)"
         self.timeout = timeout
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(connect: .seconds(5), read: timeout)
@@ -54,7 +56,7 @@ public final class APIClient: Sendable {
             status = response.status
             bytes = try await response.body.collect(upTo: 64 << 20)
         } catch {
-            throw TetherError(.unavailable, "could not reach \(baseURL): \(Self.describe(error)).")
+            throw SocketFailure.reaching(server, error)
         }
         let data = Data(bytes.readableBytesView)
         guard (200..<300).contains(status.code) else {
@@ -66,12 +68,6 @@ public final class APIClient: Sendable {
         } catch {
             throw TetherError(.malformed, "\(baseURL)\(path) answered with JSON this client cannot read: \(error).")
         }
-    }
-
-    /// TLS and connection errors, in words an operator can act on.
-    private static func describe(_ error: any Error) -> String {
-        if let ssl = error as? NIOSSLError { return "TLS failed (\(ssl)); check the CA pin and that the clocks agree" }
-        return "\(error)"
     }
 
     public func shutdown() async {

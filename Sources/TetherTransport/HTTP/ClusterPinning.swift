@@ -13,8 +13,9 @@ public enum ClusterPinning {
         case insecure
     }
 
-    public static func discover(address: String, expecting expectation: Expectation, eventLoopGroup: any EventLoopGroup) async throws(TetherError) -> ClusterInfo {
-        let client = APIClient(address: address, tls: TLSSettings.unverifiedClient(), eventLoopGroup: eventLoopGroup)
+    public static func discover(_ server: ServerEndpoint, expecting expectation: Expectation, eventLoopGroup: any EventLoopGroup) async throws(TetherError) -> ClusterInfo {
+        let address = server.address
+        let client = APIClient(server: server, tls: TLSSettings.unverifiedClient(), eventLoopGroup: eventLoopGroup)
         let info: ClusterInfo
         do {
             info = try await client.get(APIPath.cluster)

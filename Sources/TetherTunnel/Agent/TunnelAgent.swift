@@ -9,7 +9,8 @@ import TetherCore
 public enum TunnelAgentEvent: Sendable {
     case connected
     case disconnected(reason: String)
-    case connectFailed(reason: String)
+    /// Dialling failed; the error as NIO reported it, for the caller to put in words.
+    case connectFailed(any Error)
     case retrying(after: Duration)
 }
 
@@ -82,7 +83,7 @@ public struct TunnelAgent: Sendable {
                     backoff.reset()
                 }
             } catch {
-                report(.connectFailed(reason: "\(error)"))
+                report(.connectFailed(error))
             }
             guard !Task.isCancelled else { return }
             let delay = backoff.nextDelay()

@@ -16,7 +16,7 @@ import TetherTransport
 enum LoginRate {
     static func run(proxy: HostPort, user: String, password: String, count: Int, concurrency: Int) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let client = APIClient(address: proxy.description, tls: TLSSettings.unverifiedClient(), eventLoopGroup: group)
+        let client = APIClient(server: ServerEndpoint(proxy.description, role: "the proxy", setting: "PROXY_HOST:PORT"), tls: TLSSettings.unverifiedClient(), eventLoopGroup: group)
         let remaining = NIOLockedValueBox(count)
         let start = ContinuousClock.now
         do {
