@@ -157,10 +157,15 @@ struct ProxyAudit {
     func record(_ event: ProxyEvent) throws(TetherError) {
         switch event {
         case .tunnel(let peer, let online, let remoteAddress):
+            // The table of `tetherctl audit search` names the node, not just its host ID.
+            var nodeName: String?
+            if case .node(let hostID) = peer { nodeName = try core.resources.node(hostID: hostID)?.name }
             try core.audit.record(online ? "tunnel.connect" : "tunnel.disconnect") { event in
                 event.remoteAddr = remoteAddress
                 switch peer {
-                case .node(let hostID): event.fields["host_id"] = .string(hostID)
+                case .node(let hostID):
+                    event.node = nodeName
+                    event.fields["host_id"] = .string(hostID)
                 case .leaf(let cluster): event.fields["leaf_cluster"] = .string(cluster)
                 }
             }

@@ -116,6 +116,26 @@ import Testing
         #expect(!newest.stdout.contains("role.create") && newest.stdout.contains("lock.create"))
     }
 
+    @Test func theAuditTableShowsWhatEachEventIsAbout() async throws {
+        let ctl = try Tetherctl()
+        defer { ctl.remove() }
+        try #require(await ctl.run(["create", try ctl.file("role.yaml", Self.role)]).status == 0)
+        try #require(await ctl.run(["lock", "--node", "robot-17", "--message", "stolen"]).status == 0)
+        try #require(await ctl.run(["tokens", "add", "--type", "node", "--ttl", "1h"]).status == 0)
+
+        let table = try await ctl.run(["audit", "search", "--type", "role.create,lock.create,token.create"])
+        #expect(table.status == 0)
+        let lines = table.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.split(separator: " ", omittingEmptySubsequences: true)
+            == ["SEQ", "TIME", "EVENT", "USER", "NODE", "LOGIN", "SESSION", "REMOTE", "DETAILS"])
+        func row(_ event: String) -> String { lines.first { $0.contains(" \(event) ") } ?? "" }
+        #expect(row("role.create").hasSuffix(" name=acme-field-tech"), "\(table.stdout)")
+        #expect(row("lock.create").contains(" robot-17 "), "\(table.stdout)")
+        #expect(row("lock.create").contains(" message=stolen name=lock-"), "\(table.stdout)")
+        #expect(row("token.create").contains(" token="), "\(table.stdout)")
+        #expect(row("token.create").hasSuffix(" token_type=node ttl=1h"), "\(table.stdout)")
+    }
+
     @Test func auditVerifyNamesTheFirstTamperedRecord() async throws {
         let ctl = try Tetherctl()
         defer { ctl.remove() }

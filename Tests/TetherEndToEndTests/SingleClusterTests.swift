@@ -99,6 +99,12 @@ import TetherTestSupport
             try await cluster.startAuthAndProxy()
             // No action on the node: it notices and dials back by itself.
             #expect(try await eventually { try await cluster.tether(["ssh", "\(cluster.login)@robot-1", "true"]).status == 0 })
+
+            // The audit table says whose tunnel came up, and from where.
+            let table = try await cluster.tetherctl(["audit", "search", "--type", "tunnel.connect"]).stdout
+            let rows = table.split(separator: "\n").dropFirst(2)
+            #expect(rows.filter { $0.contains(" robot-1 ") }.count >= 2, "\(table)")
+            #expect(rows.allSatisfy { $0.contains(" 127.0.0.1 ") && $0.contains(" host_id=") }, "\(table)")
         }
     }
 

@@ -81,7 +81,7 @@ extension JoinService {
     /// removed (`tetherctl rm node/NAME`: it must join again) or while it is
     /// locked.
     public func renew(_ request: HostRenewalRequest, hostID: String, remoteAddress: String?) throws(TetherError) -> HostRenewalResponse {
-        guard let node = try resources.nodes().first(where: { $0.spec.hostID == hostID }) else {
+        guard let node = try resources.node(hostID: hostID) else {
             let reason = "host \(hostID) asked to renew its certificates but is no node of this cluster"
             try audit.refusal(reason, remoteAddress: remoteAddress) { $0.fields["host_id"] = .string(hostID) }
             throw TetherError(.accessDenied, reason + " (removed?); join it again with a new token.")

@@ -46,6 +46,11 @@ public struct ClusterResources: Sendable {
         try list(.node).compactMap { if case .node(let node) = $0 { node } else { nil } }
     }
 
+    /// The node whose certificates name `hostID`.
+    public func node(hostID: String) throws(TetherError) -> NodeResource? {
+        try nodes().first { $0.spec.hostID == hostID }
+    }
+
     public func locks() throws(TetherError) -> [Lock] {
         try list(.lock).compactMap { if case .lock(let lock) = $0 { lock } else { nil } }
     }

@@ -29,13 +29,7 @@ struct AuditCommand: ParsableCommand {
                 types: (type ?? "").split(separator: ",").map(String.init),
                 user: user, node: node, labels: try LabelText.parse(labels ?? ""), limit: limit, order: .newestFirst)
             let records = Array(try core.admin.searchAudit(query).reversed())
-            try Printing.emit(records.map(\.jsonValue), as: format) {
-                TextTable(headers: ["SEQ", "TIME", "EVENT", "USER", "NODE", "LOGIN", "SESSION"], rows: records.map { record in
-                    let event = record.event
-                    return [String(record.seq), EventTime.format(milliseconds: event.timeMilliseconds), event.event,
-                            event.user ?? "-", event.node ?? "-", event.login ?? "-", event.sessionID ?? "-"]
-                }).render()
-            }
+            try Printing.emit(records.map(\.jsonValue), as: format) { AuditTable.render(records).render() }
         }
 
         static func instant(_ text: String, now: Date) throws(TetherError) -> Date {
