@@ -128,6 +128,13 @@ final class ClusterFixture: StoppableFixture {
 
     func ssh(_ arguments: [String]) async throws -> CommandResult { try await stockClient("ssh", arguments) }
 
+    /// alice's `tether config`, saved where stock clients read it with `-F`.
+    func sshConfigFile() async throws -> String {
+        let config = try await tether(["config"])
+        try ClusterBootstrap.expectSuccess(config, "tether config")
+        return try directory.write(config.stdout, to: "ssh_config")
+    }
+
     /// One of OpenSSH's (or rsync's) stock clients from /usr/bin, as alice.
     func stockClient(_ tool: String, _ arguments: [String]) async throws -> CommandResult {
         try await ProcessSupport.run("/usr/bin/" + tool, arguments, in: directory, environment: ["TETHER_HOME": home])

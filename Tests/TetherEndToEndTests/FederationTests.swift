@@ -47,9 +47,7 @@ import TetherTestSupport
             let globexRefusals = try await federation.auditEvents(of: globex, type: "auth.failed").count
 
             // Stock ssh through `tether config` reaches the acme node.
-            let config = try await hub.tether(["config"])
-            #expect(config.status == 0, "\(config.stderr)")
-            let path = try hub.directory.write(config.stdout, to: "ssh_config")
+            let path = try await hub.sshConfigFile()
             let stock = try await hub.ssh(["-F", path, "-o", "BatchMode=yes", "\(hub.login)@node-a.acme", "echo", "stock"])
             #expect(stock.status == 0, "\(stock.stderr)")
             #expect(stock.stdout == "stock\n")

@@ -44,9 +44,7 @@ import TetherTestSupport
         try await ClusterFixture().use { cluster in
             #expect(try await cluster.loginAlice().status == 0)
             #expect(try await eventually { try await cluster.tether(["ls"]).stdout.contains("robot-1") })
-            let config = try await cluster.tether(["config"])
-            #expect(config.status == 0, "\(config.stderr)")
-            let path = try cluster.directory.write(config.stdout, to: "ssh_config")
+            let path = try await cluster.sshConfigFile()
             let result = try await cluster.ssh(["-F", path, "-o", "BatchMode=yes", "\(cluster.login)@robot-1.\(cluster.cluster)", "echo", "stock"])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stdout == "stock\n")
@@ -74,7 +72,7 @@ import TetherTestSupport
             // ...and going around tether with stock ssh (host keys unchecked) meets
             // the proxy, which refuses her in the same words before the node says
             // anything, and audits it.
-            let config = try cluster.directory.write(try await cluster.tether(["config"]).stdout, to: "ssh_config")
+            let config = try await cluster.sshConfigFile()
             let sneaky = try await cluster.ssh([
                 "-F", config, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                 "\(cluster.login)@site-server.\(cluster.cluster)", "true",
