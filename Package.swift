@@ -256,7 +256,15 @@ let package = Package(
             ]
         ),
         // Real processes: tetherd, tether, tetherctl, stock ssh, on 127.0.0.1.
-        .testTarget(name: "TetherEndToEndTests", dependencies: ["TetherCore", "TetherTestSupport"]),
+        .testTarget(
+            name: "TetherEndToEndTests",
+            dependencies: nio + [
+                "TetherCore", "TetherTestSupport", logging,
+                // A rogue leaf proxy in the test: the leaf's own CA, its tunnel, its answers.
+                "TetherAuth", "TetherAPI", "TetherIdentity", "TetherTransport", "TetherTunnel",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(name: "TetherCLITests", dependencies: ["TetherCore", "TetherTestSupport"]),
         .testTarget(
             name: "TetherTopologyTests",

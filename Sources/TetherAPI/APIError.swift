@@ -21,6 +21,7 @@ public struct APIErrorBody: Codable, Sendable, Equatable {
         case .accessDenied: 403
         case .notFound: 404
         case .alreadyExists: 409
+        case .invalidResponse: 502
         case .unavailable: 503
         default: 500
         }

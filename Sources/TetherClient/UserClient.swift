@@ -122,6 +122,9 @@ public struct UserClient: Sendable {
                 sections.append(OpenSSHConfig.render(cluster: cluster.name, tetherPath: tetherPath, store: store))
             } catch where error.code == .accessDenied {
                 sections.append("# Tether cluster \(cluster.name) grants you nothing: \(error.message)\n")
+            } catch where error.code == .invalidResponse {
+                // One leaf answering nonsense leaves the other clusters' configuration whole.
+                sections.append("# Tether cluster \(cluster.name) is left out: \(error.message)\n")
             }
         }
         try store.saveKnownHosts(knownHosts)

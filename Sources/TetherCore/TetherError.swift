@@ -27,6 +27,9 @@ public struct TetherError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let storage = Code(rawValue: "storage")
         /// A peer or service could not be reached.
         public static let unavailable = Code(rawValue: "unavailable")
+        /// A peer (another cluster's proxy, say) answered with something
+        /// that may not be passed on: the peer is at fault, not the caller.
+        public static let invalidResponse = Code(rawValue: "invalid_response")
         /// A bug or an impossible state: never expected in normal operation.
         public static let `internal` = Code(rawValue: "internal")
     }

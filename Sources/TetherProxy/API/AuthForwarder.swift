@@ -31,7 +31,7 @@ struct AuthForwarder: Sendable {
     private let registry: TunnelRegistry
     private let leaves: LeafDirectory
     private let relay: LeafRelay
-    static let maximumBody = 16 << 20
+    static let maximumBody = APIRelay.maximumBody
     private static let passedHeaders = ["accept", "user-agent"]
 
     init(
@@ -66,10 +66,14 @@ struct AuthForwarder: Sendable {
                 guard let certificate else {
                     throw TetherError(.accessDenied, "requests for cluster \(cluster) need your certificate; run tether login first.")
                 }
-                let relayed = try await relay.relay(
-                    to: cluster, method: request.method.rawValue, uri: request.uri.description, contentType: contentType,
-                    certificateDER: certificate, clientAddress: clientAddress, body: body, on: channel.eventLoop)
-                answer = APIAnswer(status: relayed.status, contentType: relayed.contentType, body: ByteBuffer(bytes: Data(base64Encoded: relayed.body) ?? Data()))
+                let relayed: APIRelay.Request
+                do {
+                    relayed = try APIRelay.Request(method: request.method.rawValue, uri: request.uri.description, contentType: contentType,
+                                                   certificateDER: certificate, clientAddress: clientAddress)
+                } catch {
+                    throw TetherError(.invalidArgument, "this request cannot be relayed to cluster \(cluster): \(error.clause); make the request with tether, whose requests always can be.")
+                }
+                answer = try await relay.relay(relayed, body: body, to: cluster, on: channel.eventLoop)
             } else {
                 var headers: [String: String] = [:]
                 for name in Self.passedHeaders {

@@ -11,7 +11,10 @@ struct LeafRelay: Sendable {
     let leaves: LeafDirectory
     let registry: TunnelRegistry
 
-    static let maximumResponse = 32 << 20
+    /// How long a leaf has to answer a relayed request: its own call to
+    /// its auth service is bounded at 30 s, and a leaf that never answers
+    /// must not hold the caller (and the root's resources) forever.
+    static let answerDeadline: TimeAmount = .seconds(45)
 
     func openStream(
         to cluster: String,
@@ -31,42 +34,53 @@ struct LeafRelay: Sendable {
             }
     }
 
-    /// Sends one API request to the leaf and returns its answer.
-    func relay(
-        to cluster: String,
-        method: String,
-        uri: String,
-        contentType: String?,
-        certificateDER: [UInt8],
-        clientAddress: String?,
-        body: ByteBuffer,
-        on eventLoop: any EventLoop
-    ) async throws -> RelayedResponse {
-        var metadata = [
-            APIRelay.Metadata.method: method,
-            APIRelay.Metadata.uri: uri,
-            APIRelay.Metadata.certificate: Data(certificateDER).base64EncodedString(),
-        ]
-        metadata[APIRelay.Metadata.contentType] = contentType
-        metadata[APIRelay.Metadata.clientAddress] = clientAddress
+    /// Sends one API request to the leaf and returns its answer, checked:
+    /// the leaf is another tenant's software, so an answer this proxy could
+    /// not write back faithfully (a status outside 200…599, a field that is
+    /// no HTTP field value, a body that is not base64 or too large, no
+    /// answer in time) is refused with a sentence naming the leaf.
+    func relay(_ request: APIRelay.Request, body: ByteBuffer, to cluster: String, on eventLoop: any EventLoop) async throws -> APIAnswer {
         let answered = eventLoop.makePromise(of: ByteBuffer.self)
         let stream: Channel
         do {
-            stream = try await openStream(to: cluster, request: TunnelStreamRequest(path: APIRelay.streamPath, metadata: metadata), on: eventLoop) { stream in
-                try stream.pipeline.syncOperations.addHandler(StreamCollector(maximumBytes: Self.maximumResponse, completing: answered))
+            stream = try await openStream(to: cluster, request: TunnelStreamRequest(path: APIRelay.streamPath, metadata: request.metadata), on: eventLoop) { stream in
+                try stream.pipeline.syncOperations.addHandler(StreamCollector(maximumBytes: APIRelay.maximumResponse, completing: answered))
             }.get()
         } catch {
             answered.fail(error)
             throw error
         }
+        let deadline = eventLoop.scheduleTask(in: Self.answerDeadline) {
+            answered.fail(TetherError(.unavailable, "cluster \(cluster) did not answer within \(Self.answerDeadline.nanoseconds / 1_000_000_000) seconds; try again, or ask its administrators to check its proxy."))
+        }
+        defer {
+            deadline.cancel()
+            stream.close(promise: nil)
+        }
         stream.write(body, promise: nil)
         try await stream.close(mode: .output)
-        let answer = try await answered.futureResult.get()
-        stream.close(promise: nil)
+        let answer: ByteBuffer
         do {
-            return try JSONDecoder().decode(RelayedResponse.self, from: Data(answer.readableBytesView))
-        } catch {
-            throw TetherError(.malformed, "cluster \(cluster) answered the relayed request with something unreadable.")
+            answer = try await answered.futureResult.get()
+        } catch let error as TetherError where error.code == .invalidArgument {
+            // The collector refused an answer larger than any Tether sends.
+            throw Self.invalidAnswer(from: cluster, RelayProblem.oversized)
         }
+        let relayed: RelayedResponse
+        do {
+            relayed = try JSONDecoder().decode(RelayedResponse.self, from: Data(answer.readableBytesView))
+        } catch {
+            throw Self.invalidAnswer(from: cluster, RelayProblem.unreadable)
+        }
+        do {
+            let checked = try relayed.checked()
+            return APIAnswer(status: checked.status, contentType: checked.contentType, body: ByteBuffer(bytes: checked.body))
+        } catch {
+            throw Self.invalidAnswer(from: cluster, error)
+        }
+    }
+
+    static func invalidAnswer(from cluster: String, _ problem: RelayProblem) -> TetherError {
+        TetherError(.invalidResponse, "cluster \(cluster) answered with an invalid response (\(problem.clause)), which was not passed on; ask the administrators of \(cluster) to check its proxy.")
     }
 }

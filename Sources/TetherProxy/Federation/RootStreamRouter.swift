@@ -65,26 +65,29 @@ struct RootStreamRouter: TunnelStreamRouter {
         return (route, nodeRequest)
     }
 
+    /// A relayed API request, read as untrusted: the root is another
+    /// cluster, and nothing it sends may reach this auth service unchecked.
     private func api(_ request: TunnelStreamRequest) throws -> TunnelStreamService {
-        guard let method = request.metadata[APIRelay.Metadata.method], let uri = request.metadata[APIRelay.Metadata.uri],
-              let encoded = request.metadata[APIRelay.Metadata.certificate], let certificate = Data(base64Encoded: encoded)
-        else {
-            throw TetherError(.invalidArgument, "the root relayed an API request without method, uri or certificate.")
+        let relayed: APIRelay.Request
+        do {
+            relayed = try APIRelay.Request(metadata: request.metadata)
+        } catch {
+            throw TetherError(.invalidArgument, "root cluster \(root) relayed an invalid request (\(error.clause)), which was refused; ask the administrators of \(root) to check its proxy.")
         }
-        let contentType = request.metadata[APIRelay.Metadata.contentType]
-        let clientAddress = request.metadata[APIRelay.Metadata.clientAddress]
         let (root, federation, forwarder) = (root, federation, forwarder)
         return { stream in
             let received = stream.eventLoop.makePromise(of: ByteBuffer.self)
-            try stream.pipeline.syncOperations.addHandler(StreamCollector(maximumBytes: AuthForwarder.maximumBody, completing: received))
+            try stream.pipeline.syncOperations.addHandler(StreamCollector(maximumBytes: APIRelay.maximumBody, completing: received))
             received.futureResult.flatMap { body in
                 stream.eventLoop.makeFutureWithTask {
                     let answer: APIAnswer
                     do {
                         let translated = try await federation.translateTLSCertificate(
-                            Array(certificate), from: root, clientAddress: clientAddress, listing: NodeQuery.isListing(method: method, uri: uri))
+                            relayed.certificateDER, from: root, clientAddress: relayed.clientAddress,
+                            listing: NodeQuery.isListing(method: relayed.method, uri: relayed.uri))
                         answer = try await forwarder.forward(
-                            method: method, uri: uri, contentType: contentType, body: body, certificateDER: translated, clientAddress: clientAddress)
+                            method: relayed.method, uri: relayed.uri, contentType: relayed.contentType, body: body,
+                            certificateDER: translated, clientAddress: relayed.clientAddress)
                     } catch {
                         answer = AuthForwarder.errorAnswer(error)
                     }
