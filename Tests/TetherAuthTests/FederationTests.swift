@@ -29,7 +29,7 @@ private struct Trust {
             allow: RoleConditions(logins: ["{{internal.logins}}"], nodeLabels: ["customer": ["acme"]]),
             options: RoleOptions(maxSessionTTL: .hours(1)))))], replace: false)
         let response = try root.leaves.register(try request(), remoteAddress: "10.0.0.9")
-        try ForeignAuthorities(resources: leaf.resources).store(response.root)
+        try ForeignAuthorities(resources: leaf.resources).store(response.root, as: .root)
         try setTrust(roleMap: roleMap)
     }
 
@@ -193,5 +193,56 @@ private struct Trust {
         }
         #expect(trespass?.message.hasPrefix("alice of cluster hub may not replay session local") == true)
         #expect(throws: TetherError.self) { try trust.leaf.playback.playback(sessionID: "visit", for: localAlice, remoteAddress: nil) }
+    }
+
+    // MARK: one name, one cluster (a leaf must not pass for a root)
+
+    @Test func rootsAndLeavesCAsLiveInNamespacesOfTheirOwn() throws {
+        let trust = try Trust()
+        let rootSide = try trust.root.resources.list(.certAuthority).map(\.name).filter { $0.contains("@") }
+        #expect(rootSide == ["leaf.host@acme-dallas", "leaf.tls@acme-dallas", "leaf.user@acme-dallas"])
+        let leafSide = try trust.leaf.resources.list(.certAuthority).map(\.name).filter { $0.contains("@") }
+        #expect(leafSide == ["root.host@hub", "root.tls@hub", "root.user@hub"])
+        #expect(try ForeignAuthorities(resources: trust.root.resources).sshUserCAs(ofRoot: "acme-dallas").isEmpty)
+    }
+
+    @Test func aLeafNamedLikeARootThisClusterTrustsIsRefusedAndTheRootsCAsStay() throws {
+        let trust = try Trust()
+        // hub is itself a leaf of corp: it verifies corp's users against corp's CAs.
+        let corpDirectory = try TemporaryDirectory()
+        let corp = try AuthCore(cluster: "corp", dataDirectory: corpDirectory.file("data"), clock: trust.clock)
+        let corpTrust = TrustedClusterSpec(enabled: true, token: nil, proxyAddr: "127.0.0.1:1", roleMap: [RoleMapEntry(remote: ".*", local: ["auditor"])])
+        try trust.root.resources.put(.trustedCluster(TrustedCluster(name: "corp", spec: corpTrust)), mode: .createOnly)
+        try ForeignAuthorities(resources: trust.root.resources).store(corp.authority.clusterInfo(proxyPublicAddress: nil), as: .root)
+
+        // A tenant makes a cluster of its own called corp and registers it as a leaf of hub.
+        let impostorDirectory = try TemporaryDirectory()
+        let impostor = try AuthCore(cluster: "corp", dataDirectory: impostorDirectory.file("data"), clock: trust.clock)
+        let request = TrustRequest(
+            token: try trust.root.tokens.create(type: .trustedCluster, ttl: .minutes(15)).secret,
+            leaf: impostor.authority.clusterInfo(proxyPublicAddress: nil))
+        let refused = #expect(throws: TetherError.self) { try trust.root.leaves.register(request, remoteAddress: "203.0.113.5") }
+        #expect(refused?.message == "hub trusts a root cluster named corp, so a leaf may not take that name; rename the leaf cluster.")
+        #expect(try trust.root.store.search(AuditQuery(types: [AuthEvent.authFailed])).contains { $0.event.remoteAddr == "203.0.113.5" })
+        #expect(try trust.root.leaves.leaves().map(\.name) == ["acme-dallas"])
+        #expect(try ForeignAuthorities(resources: trust.root.resources).sshUserCAs(ofRoot: "corp") == [corp.authority.userCA.publicKey])
+
+        // So a "corp" user the impostor signs is still no corp user at hub.
+        let forged = try impostor.authority.userCA.issueUserCertificate(
+            for: SSHPrivateKey.generate(.ed25519).publicKey,
+            identity: TetherCertificateIdentity(user: "mallory", cluster: "corp", roles: ["admin"], traits: [:]),
+            principals: ["root"], ttl: .minutes(10)).authorizedKeyLine()
+        let translated = #expect(throws: TetherError.self) { try trust.root.translator.translateSSH(forged, from: "corp", clientAddress: nil) }
+        #expect(translated?.code == .verificationFailed)
+    }
+
+    @Test func aRootNamedLikeARegisteredLeafIsNotTrusted() async throws {
+        let trust = try Trust()
+        let named = TrustedCluster(name: "acme-dallas", spec: TrustedClusterSpec(token: "secret", proxyAddr: "127.0.0.1:1"))
+        let refused = await #expect(throws: TetherError.self) {
+            try await trust.root.trusts.establish(named, replace: false, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+        }
+        #expect(refused?.message == "acme-dallas is the name of a leaf cluster of hub, so a root of that name cannot be trusted; remove the leaf with tetherctl rm remote_cluster/acme-dallas first if the root is really called acme-dallas.")
+        #expect(try trust.root.trusts.list().isEmpty)
     }
 }

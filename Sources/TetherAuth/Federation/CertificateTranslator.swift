@@ -136,7 +136,7 @@ public final class CertificateTranslator: Sendable {
 
     private func verifiedSSHIdentity(_ certificate: SSHCertificate, root: String, clientAddress: String?) throws(TetherError) -> RootIdentity {
         do throws(TetherError) {
-            try SSHCertificateVerifier.federatedUser(trustedCAs: try foreign.sshUserCAs(of: root), clock: clock).verify(certificate)
+            try SSHCertificateVerifier.federatedUser(trustedCAs: try foreign.sshUserCAs(ofRoot: root), clock: clock).verify(certificate)
             let identity = try TetherCertificateIdentity(certificate: certificate)
             guard identity.cluster == root, identity.originCluster == nil else {
                 throw TetherError(.accessDenied, "the certificate was issued to a user of \(identity.cluster), not of \(root).")
@@ -151,7 +151,7 @@ public final class CertificateTranslator: Sendable {
 
     private func verifiedTLSIdentity(_ certificate: Certificate, root: String, clientAddress: String?) async throws(TetherError) -> RootIdentity {
         do throws(TetherError) {
-            let identity = try await TLSCertificateVerifier(trustedCAs: try foreign.tlsCAs(of: root), clock: clock).verify(certificate, for: .client)
+            let identity = try await TLSCertificateVerifier(trustedCAs: try foreign.tlsCAs(of: root, .root), clock: clock).verify(certificate, for: .client)
             guard identity.kind == .user, identity.cluster == root, identity.originCluster == nil else {
                 throw TetherError(.accessDenied, "\(identity) is not a user of cluster \(root).")
             }

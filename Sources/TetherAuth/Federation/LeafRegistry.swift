@@ -33,8 +33,15 @@ public struct LeafRegistry: Sendable {
             try audit.refusal("trusted cluster \(leaf.cluster) refused: \(error.message)", remoteAddress: remoteAddress)
             throw error
         }
-        try foreign.store(leaf)
+        // The create-only insert claims the name: of two registrations racing
+        // for one name, the loser stops here, before it has stored any CA.
         try resources.put(.remoteCluster(RemoteCluster(name: leaf.cluster, spec: RemoteClusterSpec())), mode: .createOnly)
+        do {
+            try foreign.store(leaf, as: .leaf)
+        } catch {
+            try? resources.delete(.remoteCluster, leaf.cluster)
+            throw error
+        }
         try audit.record(AuthEvent.resource(ResourceKind.remoteCluster.rawValue, "create")) { event in
             event.remoteAddr = remoteAddress
             event.fields["name"] = .string(leaf.cluster)
@@ -50,6 +57,11 @@ public struct LeafRegistry: Sendable {
         }
         guard leaf.cluster != cluster else {
             throw TetherError(.invalidArgument, "a leaf may not be called \(cluster), the name of the root cluster itself; rename the leaf cluster.")
+        }
+        // One name, one cluster: a leaf named like a root this cluster trusts
+        // would be mistaken for it (its users, its CAs) wherever names are compared.
+        guard try resources.get(.trustedCluster, leaf.cluster) == nil else {
+            throw TetherError(.alreadyExists, "\(cluster) trusts a root cluster named \(leaf.cluster), so a leaf may not take that name; rename the leaf cluster.")
         }
         guard try resources.get(.remoteCluster, leaf.cluster) == nil else {
             throw TetherError(.alreadyExists, "a leaf cluster named \(leaf.cluster) already trusts \(cluster); remove it first with tetherctl rm remote_cluster/\(leaf.cluster) on \(cluster).")
@@ -71,13 +83,13 @@ public struct LeafRegistry: Sendable {
 
     /// PEM of leaf `name`'s TLS CA, learnt when it registered.
     public func tlsCAPEMs(of name: String) throws(TetherError) -> [String] {
-        try foreign.tlsCAPEMs(of: name)
+        try foreign.tlsCAPEMs(of: name, .leaf)
     }
 
     /// Forgets a leaf and its CAs: its tunnel is refused from now on.
     public func remove(_ name: String) throws(TetherError) {
         try resources.delete(.remoteCluster, name)
-        try foreign.remove(cluster: name)
+        try foreign.remove(cluster: name, as: .leaf)
         try audit.record(AuthEvent.resource(ResourceKind.remoteCluster.rawValue, "delete")) { $0.fields["name"] = .string(name) }
     }
 

@@ -31,11 +31,12 @@ public struct TrustedRoots: Sendable {
         guard trusted.name != cluster else {
             throw TetherError(.invalidArgument, "cluster \(cluster) cannot trust itself; name the root cluster in metadata.name.")
         }
+        try refuseLeafName(trusted.name)
         if try resources.get(.trustedCluster, trusted.name) != nil {
             guard replace else {
                 throw TetherError(.alreadyExists, "cluster \(cluster) already trusts \(trusted.name); use tetherctl create -f to change the trust.")
             }
-            if try !foreign.tlsCAPEMs(of: trusted.name).isEmpty {
+            if try !foreign.tlsCAPEMs(of: trusted.name, .root).isEmpty {
                 try store(trusted) { $0.fields["replaced"] = .bool(true) }
                 return .updated
             }
@@ -44,7 +45,7 @@ public struct TrustedRoots: Sendable {
             throw TetherError(.invalidArgument, "trusted_cluster \(trusted.name) needs spec.token to establish the trust; make one on \(trusted.name) with tetherctl tokens add --type trusted_cluster.")
         }
         let root = try await register(with: trusted, token: token, eventLoopGroup: eventLoopGroup)
-        try foreign.store(root)
+        try foreign.store(root, as: .root)
         try store(trusted) { event in
             event.fields["root_tls_ca_pin"] = .string(root.tlsCAPin)
             event.fields["proxy_addr"] = .string(trusted.spec.proxyAddr)
@@ -55,7 +56,7 @@ public struct TrustedRoots: Sendable {
     /// Ends the trust: the leaf proxy drops its tunnel to the root within seconds.
     public func remove(_ name: String) throws(TetherError) {
         try resources.delete(.trustedCluster, name)
-        try foreign.remove(cluster: name)
+        try foreign.remove(cluster: name, as: .root)
         try audit.record(AuthEvent.resource(ResourceKind.trustedCluster.rawValue, "delete")) { $0.fields["name"] = .string(name) }
     }
 
@@ -65,7 +66,14 @@ public struct TrustedRoots: Sendable {
 
     /// PEM of the TLS CA of root `name`, learnt when the trust was established.
     public func rootTLSCAPEMs(_ name: String) throws(TetherError) -> [String] {
-        try foreign.tlsCAPEMs(of: name)
+        try foreign.tlsCAPEMs(of: name, .root)
+    }
+
+    /// One name, one cluster: a root trusted here may not share its name with a leaf of this cluster.
+    private func refuseLeafName(_ name: String) throws(TetherError) {
+        guard try resources.get(.remoteCluster, name) == nil else {
+            throw TetherError(.alreadyExists, "\(name) is the name of a leaf cluster of \(cluster), so a root of that name cannot be trusted; remove the leaf with tetherctl rm remote_cluster/\(name) first if the root is really called \(name).")
+        }
     }
 
     /// Keeps the trust without its token, which the root has used up.

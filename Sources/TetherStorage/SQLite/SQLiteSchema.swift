@@ -66,6 +66,28 @@ enum SQLiteSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v5-federation-ca-namespaces") { db in
+            // Foreign CAs were `TYPE@CLUSTER` for trusted roots and registered
+            // leaves alike, so a leaf named like a root replaced the root's.
+            // They move to `root.TYPE@CLUSTER` and `leaf.TYPE@CLUSTER`. A name
+            // both a root and a leaf hold is that attack's trace: its CAs
+            // cannot be told apart and are dropped, so neither is trusted
+            // until an administrator establishes it again.
+            try db.execute(sql: """
+                CREATE TEMP TABLE foreign_ca AS
+                    SELECT name, substr(name, instr(name, '@') + 1) AS cluster,
+                        (substr(name, instr(name, '@') + 1) IN (SELECT name FROM resource WHERE kind = 'trusted_cluster')) AS is_root,
+                        (substr(name, instr(name, '@') + 1) IN (SELECT name FROM resource WHERE kind = 'remote_cluster')) AS is_leaf
+                    FROM resource WHERE kind = 'cert_authority' AND instr(name, '@') > 0;
+                DELETE FROM resource WHERE kind = 'cert_authority'
+                    AND name IN (SELECT name FROM foreign_ca WHERE is_root AND is_leaf);
+                UPDATE resource SET name = 'root.' || name, json = json_set(json, '$.metadata.name', 'root.' || name)
+                    WHERE kind = 'cert_authority' AND name IN (SELECT name FROM foreign_ca WHERE is_root AND NOT is_leaf);
+                UPDATE resource SET name = 'leaf.' || name, json = json_set(json, '$.metadata.name', 'leaf.' || name)
+                    WHERE kind = 'cert_authority' AND name IN (SELECT name FROM foreign_ca WHERE is_leaf AND NOT is_root);
+                DROP TABLE foreign_ca;
+                """)
+        }
         return migrator
     }
 }
