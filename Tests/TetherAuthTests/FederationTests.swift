@@ -245,4 +245,49 @@ private struct Trust {
         #expect(refused?.message == "acme-dallas is the name of a leaf cluster of hub, so a root of that name cannot be trusted; remove the leaf with tetherctl rm remote_cluster/acme-dallas first if the root is really called acme-dallas.")
         #expect(try trust.root.trusts.list().isEmpty)
     }
+
+    // MARK: the translation cache
+
+    @Test func aCertificateLinesCommentNeitherReissuesNorGrowsTheCache() throws {
+        let trust = try Trust()
+        let key = SSHPrivateKey.generate(.ed25519)
+        let rootLine = try trust.rootCertificate(for: key)
+        let issued = { try trust.leaf.store.search(AuditQuery(types: [AuthEvent.certCreate], user: "alice")).count }
+        let first = try trust.leaf.translator.translateSSH(rootLine, from: "hub", clientAddress: nil)
+        let before = try issued()
+        for comment in ["a", "b", "mallory was here", String(repeating: "x", count: 500)] {
+            #expect(try trust.leaf.translator.translateSSH(rootLine + " " + comment, from: "hub", clientAddress: nil) == first)
+        }
+        #expect(try issued() == before)
+        #expect(trust.leaf.translator.cachedCount == 1)
+
+        // A new certificate for the same key (a new login: a new serial) is translated anew.
+        let second = try trust.leaf.translator.translateSSH(try trust.rootCertificate(for: key), from: "hub", clientAddress: nil)
+        #expect(second != first)
+        #expect(try issued() == before + 1)
+    }
+
+    @Test func theCacheIsBoundedAndEvictsTheTranslationsNearestExpiry() throws {
+        let trust = try Trust()
+        let translator = CertificateTranslator(
+            cluster: "acme-dallas", authority: trust.leaf.authority, resources: trust.leaf.resources,
+            foreign: ForeignAuthorities(resources: trust.leaf.resources), audit: trust.leaf.audit, clock: trust.clock, cacheCapacity: 3)
+        let lines = try (1...5).map { minutes in try trust.rootCertificate(for: SSHPrivateKey.generate(.ed25519), ttl: .minutes(Int64(minutes) + 1)) }
+        for line in lines {
+            _ = try translator.translateSSH(line, from: "hub", clientAddress: nil)
+            #expect(translator.cachedCount <= 3)
+        }
+        // The longest-lived three remain: the last line is served from the cache, the first is issued again.
+        let issued = { try trust.leaf.store.search(AuditQuery(types: [AuthEvent.certCreate], user: "alice")).count }
+        let before = try issued()
+        _ = try translator.translateSSH(lines[4], from: "hub", clientAddress: nil)
+        #expect(try issued() == before)
+        _ = try translator.translateSSH(lines[0], from: "hub", clientAddress: nil)
+        #expect(try issued() == before + 1)
+
+        // Expired translations leave the cache at the next store.
+        trust.clock.advance(seconds: 10 * 60)
+        _ = try translator.translateSSH(try trust.rootCertificate(for: SSHPrivateKey.generate(.ed25519)), from: "hub", clientAddress: nil)
+        #expect(translator.cachedCount == 1)
+    }
 }

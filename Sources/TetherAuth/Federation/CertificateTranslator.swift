@@ -13,8 +13,11 @@ import X509
 /// cluster for the same key. Leaf nodes and the leaf auth API then treat
 /// the user like a local one; root certificates are never trusted here.
 ///
-/// Translations are cached until they expire; the cache key includes the
-/// role map, so an edited map takes effect on the next session.
+/// Translations are cached until they expire, keyed on what decides them:
+/// the content the root CA signed (key, serial, identity, validity; not the
+/// comment of a certificate line, which the user chooses freely) and the
+/// role map, so an edited map takes effect on the next session. The cache
+/// is bounded: a flood of distinct certificates evicts, it does not grow.
 public final class CertificateTranslator: Sendable {
     private let cluster: String
     private let authority: ClusterAuthority
@@ -23,10 +26,19 @@ public final class CertificateTranslator: Sendable {
     private let audit: AuditTrail
     private let clock: any WallClock
     private let cache = NIOLockedValueBox<[CacheKey: Translation]>([:])
+    private let cacheCapacity: Int
 
     private struct CacheKey: Hashable {
-        var certificate: [UInt8]
+        var root: String
+        /// SHA-256 of the bytes the root CA signed.
+        var signedContent: [UInt8]
         var roleMap: [RoleMapEntry]
+
+        init(root: String, signedContent: some DataProtocol, roleMap: [RoleMapEntry]) {
+            self.root = root
+            self.signedContent = Array(SHA256.hash(data: signedContent))
+            self.roleMap = roleMap
+        }
     }
 
     private struct Translation {
@@ -50,8 +62,12 @@ public final class CertificateTranslator: Sendable {
         var ttl: TimeSpan
     }
 
-    init(cluster: String, authority: ClusterAuthority, resources: ClusterResources, foreign: ForeignAuthorities, audit: AuditTrail, clock: any WallClock) {
+    init(
+        cluster: String, authority: ClusterAuthority, resources: ClusterResources, foreign: ForeignAuthorities, audit: AuditTrail, clock: any WallClock,
+        cacheCapacity: Int = defaultCacheCapacity
+    ) {
         self.cluster = cluster
+        self.cacheCapacity = cacheCapacity
         self.authority = authority
         self.resources = resources
         self.foreign = foreign
@@ -62,11 +78,12 @@ public final class CertificateTranslator: Sendable {
     /// A root user's SSH certificate (authorized-keys line) → this cluster's.
     public func translateSSH(_ line: String, from root: String, clientAddress: String?) throws(TetherError) -> String {
         let trust = try enabledTrust(root, clientAddress: clientAddress)
-        let key = CacheKey(certificate: Array(line.utf8), roleMap: trust.spec.roleMap)
+        let certificate = try SSHCertificate(authorizedKeyLine: line)
+        // Verified before the cache is asked: a hit must never stand in for a valid signature.
+        let identity = try verifiedSSHIdentity(certificate, root: root, clientAddress: clientAddress)
+        let key = CacheKey(root: root, signedContent: certificate.signedBytes, roleMap: trust.spec.roleMap)
         if let cached = cached(key) { return String(decoding: cached, as: UTF8.self) }
 
-        let certificate = try SSHCertificate(authorizedKeyLine: line)
-        let identity = try verifiedSSHIdentity(certificate, root: root, clientAddress: clientAddress)
         let mapping = try map(identity, through: trust, clientAddress: clientAddress)
         let logins = mapping.checker.allowedLogins
         let issued = try authority.userCA.issueUserCertificate(
@@ -93,9 +110,6 @@ public final class CertificateTranslator: Sendable {
     /// audited either way.
     public func translateTLS(_ der: [UInt8], from root: String, clientAddress: String?, listing: Bool = false) async throws(TetherError) -> [UInt8] {
         let trust = try enabledTrust(root, clientAddress: clientAddress, audited: !listing)
-        let key = CacheKey(certificate: der, roleMap: trust.spec.roleMap)
-        if let cached = cached(key) { return cached }
-
         let certificate: Certificate
         do {
             certificate = try Certificate(derEncoded: der)
@@ -103,6 +117,9 @@ public final class CertificateTranslator: Sendable {
             throw TetherError(.malformed, "the root user's TLS certificate cannot be read: \(error).")
         }
         let identity = try await verifiedTLSIdentity(certificate, root: root, clientAddress: clientAddress)
+        let key = CacheKey(root: root, signedContent: certificate.tbsCertificateBytes, roleMap: trust.spec.roleMap)
+        if let cached = cached(key) { return cached }
+
         guard let publicKey = P256.Signing.PublicKey(certificate.publicKey) else {
             throw TetherError(.invalidArgument, "the root user's TLS key is not ECDSA P-256.")
         }
@@ -214,9 +231,19 @@ public final class CertificateTranslator: Sendable {
         let now = clock.now()
         cache.withLockedValue { entries in
             entries = entries.filter { $0.value.expires > now }
+            if entries.count >= cacheCapacity, let soonest = entries.min(by: { $0.value.expires < $1.value.expires }) {
+                entries[soonest.key] = nil
+            }
             entries[key] = translation
         }
     }
+
+    /// Live translations kept by default: far more root users than visit
+    /// one leaf within a certificate's life.
+    static let defaultCacheCapacity = 4096
+
+    /// How many translations are cached now.
+    var cachedCount: Int { cache.withLockedValue { $0.count } }
 
     /// A cached certificate this close to expiry is re-issued rather than handed out.
     private static let minimumRemainingLife: TimeInterval = 30
