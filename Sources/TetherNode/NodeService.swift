@@ -60,19 +60,20 @@ public struct NodeService: Service {
         let renewal = HostCertificateRenewal(
             credentials: credentials, api: api, files: files,
             addresses: NodeJoiner.certificateAddresses(configuration.reachability), clock: clock, logger: logger)
-        let presence = PresenceLoops(configuration: configuration, identity: identity, labels: labels, policy: policy, api: api, logger: logger)
+        let presence = PresenceLoops(
+            configuration: configuration, identity: identity, labels: labels, policy: policy, sessions: server.openSessions, api: api, logger: logger)
         let delivery = AuditDelivery(spool: spool, api: api, hostID: identity.record.hostID, batchSize: configuration.auditBatchSize)
 
         do {
             // Labels and policy first, so the first heartbeat and login see them.
-            await presence.refreshAccessPolicy()
+            let initialPolicy = await presence.refreshAccessPolicy()
             for (key, label) in configuration.commandLabels { await presence.refresh(key, label) }
             try await cancelWhenGracefulShutdown {
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     tasks.addTask { try await serveReachability(credentials: credentials, router: server.router) }
                     tasks.addTask { await renewal.run() }
                     tasks.addTask { await presence.runHeartbeats() }
-                    tasks.addTask { await presence.runAccessPolicyRefresh() }
+                    tasks.addTask { await presence.runAccessPolicyWatch(from: initialPolicy?.generation) }
                     tasks.addTask { await presence.runCommandLabels() }
                     tasks.addTask { await delivery.run(logger: logger) }
                     // Not waitForAll, which waits for every loop before

@@ -23,6 +23,8 @@ public struct ProxyService: Service {
     private let logger: Logger
     private let onEvent: @Sendable (ProxyEvent) -> Void
     private let onListening: @Sendable (SocketAddress) -> Void
+    /// Leaves whose tunnel just came up: each gets this cluster's lock set.
+    private let linkedLeaves: AsyncStream<String>
 
     /// `onEvent` reports tunnels and leaf routing to the cluster's audit
     /// log; `onListening` tells the bound address (tests bind port 0).
@@ -42,8 +44,12 @@ public struct ProxyService: Service {
         self.logger = logger
         self.onEvent = onEvent
         self.onListening = onListening
+        let (linkedLeaves, linked) = AsyncStream.makeStream(of: String.self)
+        self.linkedLeaves = linkedLeaves
         self.registry = TunnelRegistry(keepalive: configuration.keepalive) { status, online in
-            onEvent(.tunnel(TunnelPeer(registryID: status.peerID), online: online, remoteAddress: status.remoteAddress))
+            let peer = TunnelPeer(registryID: status.peerID)
+            if online, case .leaf(let cluster) = peer { linked.yield(cluster) }
+            onEvent(.tunnel(peer, online: online, remoteAddress: status.remoteAddress))
         }
     }
 
@@ -81,13 +87,16 @@ public struct ProxyService: Service {
                                  directory: directory, connector: connector, forwarder: forwarder)
             },
             logger: logger, onEvent: onEvent)
+        let publisher = LeafLockPublisher(
+            federation: federation, leaves: leaves, relay: LeafRelay(leaves: leaves, registry: registry),
+            linkedLeaves: linkedLeaves, eventLoop: group.next(), logger: logger)
         let directories: [@Sendable () throws -> Void] = [directory.refresh, leaves.refresh]
         // Know the cluster's nodes and leaves before the first user arrives.
         refreshOnce(directories)
         let serving: Result<Void, any Error>
         do {
             let server = try await bind(routes)
-            try await serve(server: server, directories: directories, links: links, api: api)
+            try await serve(server: server, directories: directories, links: links, publisher: publisher, api: api)
             serving = .success(())
         } catch {
             serving = .failure(error)
@@ -122,6 +131,7 @@ public struct ProxyService: Service {
         server: NIOAsyncChannel<EventLoopFuture<ProxyConnection>, Never>,
         directories: [@Sendable () throws -> Void],
         links: RootLinks,
+        publisher: LeafLockPublisher,
         api: HTTP1Channel
     ) async throws {
         let logger = logger
@@ -129,6 +139,7 @@ public struct ProxyService: Service {
             try await withThrowingDiscardingTaskGroup { tasks in
                 tasks.addTask { await refresh(directories) }
                 tasks.addTask { await links.run() }
+                tasks.addTask { await publisher.run() }
                 try await server.executeThenClose { connections in
                     for try await decision in connections {
                         tasks.addTask {

@@ -154,6 +154,18 @@ struct AuthFederation: FederationAuthority {
 struct ProxyAudit {
     let core: AuthCore
 
+    func lockSetForLeaves() throws -> RootLockSet {
+        try core.rootLocks.lockSet()
+    }
+
+    func waitForPolicyChange(from generation: Int64, limit: Duration) async {
+        await core.policyWatch.waitForChange(from: generation, limit: limit)
+    }
+
+    func applyRootLocks(_ set: RootLockSet, from root: String) throws -> Int {
+        try core.rootLocks.apply(set, from: root)
+    }
+
     func record(_ event: ProxyEvent) throws(TetherError) {
         switch event {
         case .tunnel(let peer, let online, let remoteAddress):

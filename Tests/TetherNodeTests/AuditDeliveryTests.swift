@@ -42,7 +42,7 @@ final class RecordingAuth: NodeClusterAPI {
 
     func heartbeat(_ heartbeat: Heartbeat) async throws(TetherError) {}
 
-    func accessPolicy() async throws(TetherError) -> AccessPolicySnapshot {
+    func accessPolicy(after generation: Int64?) async throws(TetherError) -> AccessPolicySnapshot {
         throw TetherError(.unavailable, "not served by this stand-in.")
     }
 }

@@ -56,6 +56,11 @@ struct StaticLeaves: FederationAuthority {
         try await NoFederation().translateTLSCertificate(der, from: root, clientAddress: clientAddress, listing: listing)
     }
 }
+    func lockSetForLeaves() throws -> RootLockSet { try NoFederation().lockSetForLeaves() }
+    func waitForPolicyChange(from generation: Int64, limit: Duration) async {
+        await NoFederation().waitForPolicyChange(from: generation, limit: limit)
+    }
+    func applyRootLocks(_ set: RootLockSet, from root: String) throws -> Int { try NoFederation().applyRootLocks(set, from: root) }
 
 /// A proxy running in the test, on a free port, with what it reported.
 final class RunningProxy: Sendable {

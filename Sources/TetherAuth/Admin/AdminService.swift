@@ -65,12 +65,16 @@ public struct AdminService: Sendable {
         }
     }
 
-    /// Locks a user or node out, for `ttl` or until the lock is removed.
-    public func lock(_ target: LockSpec.Target, ttl: TimeSpan?, message: String?) throws(TetherError) -> Lock {
+    /// Locks a user (of `origin`, a trusted root, or of this cluster) or a
+    /// node out, for `ttl` or until the lock is removed.
+    public func lock(_ target: LockSpec.Target, origin: String? = nil, ttl: TimeSpan?, message: String?) throws(TetherError) -> Lock {
+        if let origin, try resources.get(.trustedCluster, origin) == nil {
+            throw TetherError(.notFound, "cluster \(origin) is not a root this cluster trusts, so it has no users here; tetherctl get trusted_clusters lists the roots.")
+        }
         let expires = ttl.map { clock.now().addingTimeInterval($0.timeInterval) }
         let lock = Lock(
             metadata: ResourceMetadata(name: "lock-" + UUID().uuidString.lowercased().prefix(8), expires: expires),
-            spec: LockSpec(target: target, message: message)
+            spec: LockSpec(target: target, message: message, origin: origin)
         )
         try resources.put(.lock(lock), mode: .createOnly)
         try audit.record(AuthEvent.lockCreate) { event in
@@ -78,7 +82,9 @@ public struct AdminService: Sendable {
             case .user(let user): event.user = user
             case .node(let node): event.node = node
             }
+            event.originCluster = origin
             event.fields["name"] = .string(lock.name)
+            if let origin { event.fields["origin"] = .string(origin) }
             if let message { event.fields["message"] = .string(message) }
         }
         return lock
@@ -92,8 +98,9 @@ public struct AdminService: Sendable {
         try log.verify()
     }
 
-    /// Roles and locks for nodes' own decisions.
-    public func accessPolicy() throws(TetherError) -> AccessPolicySnapshot {
+    /// Roles and locks for nodes' own decisions, at `generation` or newer
+    /// (read the generation first, then this).
+    public func accessPolicy(generation: Int64? = nil) throws(TetherError) -> AccessPolicySnapshot {
         func encoded(_ kind: ResourceKind) throws(TetherError) -> [String] {
             var texts: [String] = []
             for resource in try resources.list(kind) {
@@ -103,7 +110,8 @@ public struct AdminService: Sendable {
         }
         return AccessPolicySnapshot(
             roles: try encoded(.role), locks: try encoded(.lock),
-            generatedAt: EventTime.format(milliseconds: EventTime.milliseconds(clock.now()))
+            generatedAt: EventTime.format(milliseconds: EventTime.milliseconds(clock.now())),
+            generation: generation
         )
     }
 }

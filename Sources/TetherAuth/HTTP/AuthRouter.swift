@@ -65,8 +65,20 @@ enum AuthRouter {
             return try JSONBody.response(try await offload { try core.leaves.clusterSummaries() })
         }
         router.get(RouterPath(APIPath.accessPolicy)) { request, context in
-            _ = try await callers.host(of: request, context: context, roles: [ForwardedIdentity.nodeRole, ForwardedIdentity.proxyRole])
-            return try JSONBody.response(try await offload { try core.admin.accessPolicy() })
+            let (host, caller) = try await callers.host(of: request, context: context, roles: [ForwardedIdentity.nodeRole, ForwardedIdentity.proxyRole])
+            // Proxies are no nodes; a node must still be one (not removed).
+            if !host.roles.contains(ForwardedIdentity.proxyRole) {
+                _ = try await offload { try core.presence.registeredNode(hostID: host.name, remoteAddress: caller.remoteAddress, "asked for the access policy") }
+            }
+            if let after = request.uri.queryParameters[Substring(AccessPolicyQuery.after)] {
+                guard let known = Int64(after) else {
+                    throw TetherError(.invalidArgument, "\(AccessPolicyQuery.after)=\(after) is not a policy generation; give the number from the last answer.")
+                }
+                await core.policyWatch.waitForChange(from: known, limit: AccessPolicyQuery.longestHold)
+            }
+            return try JSONBody.response(try await offload {
+                try core.admin.accessPolicy(generation: try core.policyWatch.currentGeneration())
+            })
         }
         return router
     }

@@ -55,9 +55,9 @@ public struct ClusterResources: Sendable {
         try list(.lock).compactMap { if case .lock(let lock) = $0 { lock } else { nil } }
     }
 
-    /// The unexpired lock on `target`, if any.
+    /// The unexpired lock on `target` (a user of this cluster, or a node), if any.
     public func activeLock(on target: LockSpec.Target, at now: Date) throws(TetherError) -> Lock? {
-        try locks().first { $0.spec.target == target && !$0.metadata.isExpired(at: now) }
+        try locks().first { $0.spec.target == target && $0.spec.origin == nil && !$0.metadata.isExpired(at: now) }
     }
 
     /// The roles of `names` that exist. A role deleted after it was granted

@@ -30,6 +30,10 @@ public struct AuthCore: Sendable {
     /// Leaf side: the roots this cluster trusts, and root users' certificates re-issued here.
     public let trusts: TrustedRoots
     public let translator: CertificateTranslator
+    /// Wakes nodes' long polls of the access policy when it changes.
+    public let policyWatch: PolicyWatch
+    /// Root users' locks, sent to leaves (root) or copied from roots (leaf).
+    public let rootLocks: RootLockMirror
 
     /// Opens (creating on first use) the state of `cluster` in `dataDirectory`.
     public init(
@@ -78,6 +82,8 @@ public struct AuthCore: Sendable {
                            proxyPublicAddress: proxyPublicAddress)
         presence = PresenceService(cluster: cluster, resources: resources, audit: audit, clock: clock)
         ingestion = AuditIngestion(cluster: cluster, store: store, audit: audit)
+        policyWatch = PolicyWatch(store: store)
+        rootLocks = RootLockMirror(resources: resources, audit: audit, watch: policyWatch)
         playback = SessionPlaybackService(log: store, resources: resources, audit: audit, clock: clock)
     }
 }

@@ -81,6 +81,9 @@ public struct AuthService: Service {
             },
             logger: logger
         )
+        let watch = core.policyWatch
+        let watching = Task { await watch.run() }
+        defer { watching.cancel() }
         do {
             try await application.run()
         } catch {

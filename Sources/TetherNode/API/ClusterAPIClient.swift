@@ -30,8 +30,8 @@ public final class ClusterAPIClient: NodeClusterAPI {
         let _: IgnoredBody = try await client.post(APIPath.heartbeat, body: heartbeat)
     }
 
-    public func accessPolicy() async throws(TetherError) -> AccessPolicySnapshot {
-        try await client.get(APIPath.accessPolicy)
+    public func accessPolicy(after generation: Int64?) async throws(TetherError) -> AccessPolicySnapshot {
+        try await client.get(APIPath.accessPolicy + (generation.map { "?\(AccessPolicyQuery.after)=\($0)" } ?? ""))
     }
 
     public func uploadAudit(_ upload: AuditUpload) async throws(TetherError) -> AuditUploadResponse {

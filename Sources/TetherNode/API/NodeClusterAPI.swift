@@ -7,6 +7,8 @@ import TetherCore
 /// failing or flaky peer; `ClusterAPIClient` is the real one.
 public protocol NodeClusterAPI: Sendable {
     func heartbeat(_ heartbeat: Heartbeat) async throws(TetherError)
-    func accessPolicy() async throws(TetherError) -> AccessPolicySnapshot
+    /// The access policy now, or (with `generation`) once it differs from
+    /// that generation, or unchanged after `AccessPolicyQuery.longestHold`.
+    func accessPolicy(after generation: Int64?) async throws(TetherError) -> AccessPolicySnapshot
     func uploadAudit(_ upload: AuditUpload) async throws(TetherError) -> AuditUploadResponse
 }

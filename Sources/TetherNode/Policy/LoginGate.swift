@@ -37,8 +37,9 @@ public struct LoginGate: Sendable {
     }
 
     /// Checks that hold whatever the login and key: run when the stream
-    /// arrives, so a useless certificate is refused with a readable message.
-    public func precheck(_ certificateLine: String?) -> Result<SSHCertificate, LoginDenial> {
+    /// arrives, so a useless certificate, or a locked user or node, is
+    /// refused with a readable message (the lock's own) before SSH starts.
+    public func precheck(_ certificateLine: String?, node: NodeTarget) -> Result<SSHCertificate, LoginDenial> {
         guard let certificateLine, !certificateLine.isEmpty else {
             return .failure(LoginDenial(error: TetherError(.accessDenied, "no certificate came with the connection; connect through the proxy (`tether ssh` or `tether config`)."), identity: nil, login: nil))
         }
@@ -56,7 +57,21 @@ public struct LoginGate: Sendable {
         } catch {
             return .failure(LoginDenial(error: error, identity: try? TetherCertificateIdentity(certificate: certificate), login: nil))
         }
+        if let identity = try? TetherCertificateIdentity(certificate: certificate), let lock = lock(on: identity, node: node) {
+            return .failure(LoginDenial(error: Self.lockedOut(lock), identity: identity, login: nil))
+        }
         return .success(certificate)
+    }
+
+    /// The lock in force now on `identity` or on `node`, if any.
+    public func lock(on identity: TetherCertificateIdentity, node: NodeTarget) -> TetherPolicy.Lock? {
+        guard let locks = policy.policy?.locks else { return nil }
+        return LockPolicy(locks: locks, clock: clock).lock(user: identity.user, origin: identity.originCluster, node: node.name)
+    }
+
+    /// What a locked-out user reads, on refusal and when a lock ends their session.
+    public static func lockedOut(_ lock: TetherPolicy.Lock) -> TetherError {
+        TetherError(.accessDenied, "\(LockPolicy.reason(lock)); ask an administrator of this cluster to remove the lock.")
     }
 
     /// The full decision for `login` by the holder of `presentedKey` on `node`.
@@ -80,7 +95,7 @@ public struct LoginGate: Sendable {
         let checker: AccessChecker
         do throws(TetherError) {
             checker = try AccessChecker(
-                subject: AccessSubject(user: identity.user, roles: roles, traits: identity.traits),
+                subject: AccessSubject(user: identity.user, roles: roles, traits: identity.traits, originCluster: identity.originCluster),
                 additionalPolicies: [LockPolicy(locks: policy.locks, clock: clock)]
             )
         } catch {

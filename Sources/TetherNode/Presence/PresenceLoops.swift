@@ -1,6 +1,7 @@
 import Logging
 import TetherAPI
 import TetherCore
+import TetherTunnel
 
 /// The node's periodic work besides serving sessions: heartbeats, command
 /// labels and access-policy refreshes. Each loop runs until cancelled and
@@ -10,6 +11,7 @@ struct PresenceLoops: Sendable {
     let identity: NodeIdentity
     let labels: NodeLabels
     let policy: AccessPolicyCache
+    let sessions: OpenSessions
     let api: any NodeClusterAPI
     let logger: Logger
 
@@ -18,14 +20,9 @@ struct PresenceLoops: Sendable {
         let seconds = max(Int64(1), configuration.heartbeatInterval.components.seconds)
         return Heartbeat(
             hostID: identity.record.hostID, name: configuration.name, labels: labels.current,
-            tunnel: configuration.isTunnel, address: directAddress,
+            tunnel: configuration.isTunnel, address: configuration.listenAddress,
             sshHostKey: identity.sshHostKey.publicKey.authorizedKeyLine(), ttlSeconds: seconds * 3
         )
-    }
-
-    private var directAddress: String? {
-        guard case .direct(_, let listen) = configuration.reachability else { return nil }
-        return listen.description
     }
 
     func runHeartbeats() async {
@@ -38,15 +35,40 @@ struct PresenceLoops: Sendable {
         }
     }
 
-    func runAccessPolicyRefresh() async {
-        await repeatEvery(configuration.accessPolicyRefreshInterval) { await refreshAccessPolicy() }
+    /// Keeps a watch on the access policy open: each answer comes as soon
+    /// as roles, users or locks change (or, unchanged, after the auth
+    /// service's longest hold: the periodic full refresh), is put in force
+    /// and ends the open sessions a new lock matches. A failed watch is
+    /// retried after a growing delay, capped by the refresh interval.
+    func runAccessPolicyWatch(from generation: Int64?) async {
+        var known = generation
+        var backoff = ReconnectBackoff(initial: .milliseconds(250), cap: configuration.accessPolicyRefreshInterval)
+        while !Task.isCancelled {
+            if let snapshot = await refreshAccessPolicy(after: known) {
+                backoff.reset()
+                known = snapshot.generation
+                // An auth service that counts no generations cannot be watched: poll it.
+                if known == nil { try? await Task.sleep(for: configuration.accessPolicyRefreshInterval) }
+            } else {
+                known = nil
+                try? await Task.sleep(for: backoff.nextDelay())
+            }
+        }
     }
 
-    func refreshAccessPolicy() async {
+    /// Fetches and applies the policy (nil if that failed).
+    @discardableResult
+    func refreshAccessPolicy(after known: Int64? = nil) async -> AccessPolicySnapshot? {
         do {
-            try policy.update(try await api.accessPolicy())
+            let snapshot = try await api.accessPolicy(after: known)
+            try policy.update(snapshot)
+            sessions.enforce()
+            return snapshot
         } catch {
-            logger.warning("access policy refresh failed; deciding from the cached one", metadata: ["error": "\(error.message)"])
+            if !Task.isCancelled {
+                logger.warning("access policy refresh failed; deciding from the cached one", metadata: ["error": "\(error.message)"])
+            }
+            return nil
         }
     }
 

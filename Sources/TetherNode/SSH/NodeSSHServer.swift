@@ -2,6 +2,7 @@ import NIOCore
 import NIOSSH
 import TetherCore
 import TetherIdentity
+import TetherPolicy
 import TetherTunnel
 
 /// The node's SSH service: one SSH server connection per tunnel stream,
@@ -10,12 +11,18 @@ public struct NodeSSHServer: Sendable {
     public let hostKey: SSHPrivateKey
     public let gate: LoginGate
     public let auditor: NodeAuditor
+    /// The connections admitted and open, for locks to end.
+    public let openSessions: OpenSessions
 
     public init(hostKey: SSHPrivateKey, gate: LoginGate, auditor: NodeAuditor) {
         self.hostKey = hostKey
         self.gate = gate
         self.auditor = auditor
+        openSessions = OpenSessions(gate: gate) { NodeTarget(name: auditor.nodeName, labels: auditor.labels.current) }
     }
+
+    /// This node as access decisions see it now.
+    var nodeTarget: NodeTarget { NodeTarget(name: auditor.nodeName, labels: auditor.labels.current) }
 
     /// Serves `SSHRouting.streamPath` streams, on a tunnel or a direct listener.
     public var router: any TunnelStreamRouter { NodeStreamRouter(server: self) }
@@ -24,7 +31,7 @@ public struct NodeSSHServer: Sendable {
     /// out). `certificate` passed `LoginGate.precheck`. Must run on the
     /// channel's event loop.
     public func serve(on channel: Channel, certificate: SSHCertificate, remoteAddress: String?) throws {
-        let connection = SSHConnectionState(certificate: certificate, remoteAddress: remoteAddress)
+        let connection = SSHConnectionState(certificate: certificate, remoteAddress: remoteAddress, channel: channel)
         var configuration = SSHServerConfiguration(
             hostKeys: [nioHostKey],
             userAuthDelegate: NodeUserAuthDelegate(server: self, connection: connection)
@@ -53,11 +60,16 @@ public struct NodeSSHServer: Sendable {
         guard let admission = connection.admission else {
             return child.eventLoop.makeFailedFuture(TetherError(.accessDenied, "channel opened before login."))
         }
+        if let lock = connection.lock {
+            return child.eventLoop.makeFailedFuture(LoginGate.lockedOut(lock))
+        }
         let subject = AuditSubject(identity: admission.identity, login: admission.login, remoteAddress: connection.remoteAddress)
         switch type {
         case .session:
             return child.eventLoop.makeCompletedFuture {
-                try child.pipeline.syncOperations.addHandler(SessionChannelHandler(admission: admission, subject: subject, services: sessions))
+                let session = SessionChannelHandler(admission: admission, subject: subject, services: sessions)
+                try child.pipeline.syncOperations.addHandler(session)
+                connection.opened(session, on: child)
             }
         case .directTCPIP(let target):
             return DirectTCPIPForwarder.open(child, target: target, admission: admission, subject: subject, auditor: sessions.auditor)

@@ -13,7 +13,7 @@ struct NodeStreamRouter: ImmediateTunnelStreamRouter {
             throw TetherError(.notFound, "this node serves \(SSHRouting.streamPath) only, not \(request.path).")
         }
         let remoteAddress = request.metadata[SSHRouting.Metadata.clientAddress]
-        switch server.gate.precheck(request.metadata[SSHRouting.Metadata.certificate]) {
+        switch server.gate.precheck(request.metadata[SSHRouting.Metadata.certificate], node: server.nodeTarget) {
         case .failure(let denial):
             server.auditor.loginRefused(denial, remoteAddress: remoteAddress)
             throw denial.error

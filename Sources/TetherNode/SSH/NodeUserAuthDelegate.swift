@@ -38,6 +38,11 @@ final class NodeUserAuthDelegate: NIOSSHServerUserAuthenticationDelegate {
         switch decision {
         case .success(let admission):
             connection.admission = admission
+            let bound = NIOLoopBound(connection, eventLoop: connection.channel.eventLoop)
+            let eventLoop = connection.channel.eventLoop
+            server.openSessions.admitted(
+                OpenSessions.Connection(identity: admission.identity) { lock in eventLoop.execute { bound.value.end(by: lock) } },
+                closed: connection.channel.closeFuture)
             responsePromise.succeed(.success)
         case .failure(let denial):
             server.auditor.loginRefused(denial, remoteAddress: connection.remoteAddress)

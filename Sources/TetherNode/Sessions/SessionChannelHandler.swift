@@ -52,6 +52,8 @@ final class SessionChannelHandler: ChannelInboundHandler {
     private var openOutputs: Set<ProcessOutput> = []
     private var finished = false
     private var clientGone = false
+    /// The lock that ended the session, for its `session.end`.
+    private var endingLock: String?
 
     init(admission: Admission, subject: AuditSubject, services: SessionServices) {
         self.admission = admission
@@ -339,6 +341,10 @@ final class SessionChannelHandler: ChannelInboundHandler {
             status = nil
             fields["signal"] = .string(SignalNames.name(signal))
         }
+        if let endingLock {
+            fields["reason"] = .string(SessionEndReason.locked)
+            fields["lock"] = .string(endingLock)
+        }
         try? recorder?.record(.end(exitStatus: status))
         auditor.emit(NodeAuditor.EventType.sessionEnd, subject, fields: fields)
         guard let context, !clientGone else { return }
@@ -352,5 +358,22 @@ final class SessionChannelHandler: ChannelInboundHandler {
             )
         }
         context.close(promise: nil)
+    }
+
+    // MARK: Locks
+
+    /// A lock now matches this session's user or node: tells the user why on
+    /// their stderr, then kills the session's process group (a lock is no
+    /// request to finish up; every session runs in a group of its own), so
+    /// the session ends as usual, its `session.end` saying `reason: locked`.
+    /// A session whose process never started just closes.
+    func end(byLock name: String, sentence: String) {
+        guard let context, !finished, endingLock == nil else { return }
+        endingLock = name
+        var message = context.channel.allocator.buffer(capacity: sentence.utf8.count + 16)
+        message.writeString("\r\ntether: \(sentence)\r\n")
+        context.writeAndFlush(wrapOutboundOut(SSHChannelData(type: .stdErr, data: .byteBuffer(message))), promise: nil)
+        guard let running else { return context.close(promise: nil) }
+        if exit == nil { kill(-running.pid, SIGKILL) }
     }
 }

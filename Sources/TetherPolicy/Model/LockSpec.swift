@@ -10,10 +10,32 @@ public struct LockSpec: ResourceSpec {
 
     public var target: Target
     public var message: String?
+    /// For a user target: the trusted root cluster the user belongs to (the
+    /// lock then applies to that root user's sessions here); nil for this
+    /// cluster's own users. User names may contain `@`, so the cluster is a
+    /// field of its own rather than a `user@cluster` spelling.
+    public var origin: String?
 
-    public init(target: Target, message: String? = nil) {
+    public init(target: Target, message: String? = nil, origin: String? = nil) {
         self.target = target
         self.message = message
+        self.origin = origin
+    }
+
+    /// Whether the lock targets `user` of `origin` (nil: this cluster) or the node named `node`.
+    public func matches(user: String, origin: String?, node: String) -> Bool {
+        switch target {
+        case .user(let name): name == user && self.origin == origin
+        case .node(let name): name == node
+        }
+    }
+
+    /// What is locked, as a sentence's subject: `user alice of cluster root`, `node db-1`.
+    public var subject: String {
+        switch target {
+        case .user(let name): "user \(name)" + (origin.map { " of cluster \($0)" } ?? "")
+        case .node(let name): "node \(name)"
+        }
     }
 }
 

@@ -31,7 +31,7 @@ public struct AccessChecker: Sendable {
 
     /// May the subject log in as `login` on `node`?
     public func checkAccess(login: String, node: NodeTarget) -> AccessDecision {
-        switch nodePolicy.evaluate(NodeAccessRequest(user: subject.user, login: login, node: node)) {
+        switch nodePolicy.evaluate(NodeAccessRequest(user: subject.user, login: login, node: node, originCluster: subject.originCluster)) {
         case .allow(let role):
             return .allowed(role: role)
         case .deny(let reason):

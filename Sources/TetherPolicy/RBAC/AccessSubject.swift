@@ -8,11 +8,14 @@ public struct AccessSubject: Hashable, Sendable {
     /// Fills role templates: `logins` for `{{internal.logins}}`, and any
     /// other key for `{{internal.KEY}}` / `{{external.KEY}}`.
     public var traits: [String: [String]]
+    /// For a user of a trusted root: that root's name (locks tell the two apart).
+    public var originCluster: String?
 
-    public init(user: String, roles: [Role], traits: [String: [String]] = [:]) {
+    public init(user: String, roles: [Role], traits: [String: [String]] = [:], originCluster: String? = nil) {
         self.user = user
         self.roles = roles
         self.traits = traits
+        self.originCluster = originCluster
     }
 }
 

@@ -3,11 +3,14 @@ public struct NodeAccessRequest: Hashable, Sendable {
     public var user: String
     public var login: String
     public var node: NodeTarget
+    /// The user's cluster when it is a trusted root's (nil: this cluster's own user).
+    public var originCluster: String?
 
-    public init(user: String, login: String, node: NodeTarget) {
+    public init(user: String, login: String, node: NodeTarget, originCluster: String? = nil) {
         self.user = user
         self.login = login
         self.node = node
+        self.originCluster = originCluster
     }
 }
 

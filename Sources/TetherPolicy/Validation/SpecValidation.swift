@@ -62,5 +62,11 @@ extension LockSpec: ValidatableSpec {
         case .user(let name): try NameRules.check(name, at: path.key("target").key("user"), naming: "user name")
         case .node(let name): try NameRules.check(name, at: path.key("target").key("node"), naming: "node name")
         }
+        if let origin {
+            guard case .user = target else {
+                throw FieldError(path.key("origin"), "origin names the cluster of a locked user; a node lock has none, so remove it.")
+            }
+            try NameRules.check(origin, at: path.key("origin"), naming: "cluster name")
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TetherAPI
 import TetherCore
 
 /// A leaf cluster that trusts this (root) cluster, as the root proxy needs it.
@@ -42,6 +43,14 @@ public protocol FederationAuthority: Sendable {
     /// A root user's TLS client certificate (DER) → this cluster's (DER), or
     /// a refusal, audited unless the request is a plain `listing`.
     func translateTLSCertificate(_ der: [UInt8], from root: String, clientAddress: String?, listing: Bool) async throws -> [UInt8]
+    /// As a root: this cluster's locks on its own users, for every leaf.
+    func lockSetForLeaves() throws -> RootLockSet
+    /// Returns once this cluster's roles, users or locks may differ from
+    /// `generation`, or after `limit`.
+    func waitForPolicyChange(from generation: Int64, limit: Duration) async
+    /// As a leaf: takes `root`'s whole lock set; returns how many locks
+    /// this cluster now holds for it.
+    func applyRootLocks(_ set: RootLockSet, from root: String) throws -> Int
 }
 
 /// A proxy with no trusted clusters either way.
@@ -53,6 +62,13 @@ public struct NoFederation: FederationAuthority {
         throw TetherError(.accessDenied, "this cluster trusts no root cluster.")
     }
     public func translateTLSCertificate(_ der: [UInt8], from root: String, clientAddress: String?, listing: Bool) async throws -> [UInt8] {
+        throw TetherError(.accessDenied, "this cluster trusts no root cluster.")
+    }
+    public func lockSetForLeaves() throws -> RootLockSet { RootLockSet(generation: 0, locks: []) }
+    public func waitForPolicyChange(from generation: Int64, limit: Duration) async {
+        try? await Task.sleep(for: limit)
+    }
+    public func applyRootLocks(_ set: RootLockSet, from root: String) throws -> Int {
         throw TetherError(.accessDenied, "this cluster trusts no root cluster.")
     }
 }

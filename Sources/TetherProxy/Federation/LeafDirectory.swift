@@ -50,6 +50,11 @@ final class LeafDirectory: Sendable {
         entries.withLockedValue { $0.values.flatMap(\.tlsCAs) }
     }
 
+    /// Every leaf's name, as of the last refresh.
+    var names: [String] {
+        entries.withLockedValue { Array($0.keys) }.sorted()
+    }
+
     func isOnline(_ name: String) -> Bool {
         registry.status(of: TunnelPeer.leaf(cluster: name).registryID) != nil
     }

@@ -23,6 +23,7 @@ struct RootStreamRouter: TunnelStreamRouter {
         switch request.path {
         case SSHRouting.streamPath: session(request, stream: stream)
         case APIRelay.streamPath: stream.eventLoop.makeCompletedFuture { try api(request) }
+        case RootLockPush.streamPath: stream.eventLoop.makeSucceededFuture(locks())
         default: stream.eventLoop.makeFailedFuture(TetherError(.notFound, "the proxy of \(clusterName) serves no \(request.path) to its root."))
         }
     }
@@ -99,6 +100,26 @@ struct RootStreamRouter: TunnelStreamRouter {
                 } else {
                     stream.close(promise: nil)
                 }
+            }
+        }
+    }
+
+    /// The root's lock set: applied by this cluster's auth service (which
+    /// audits each lock it takes or lifts), acknowledged with a receipt.
+    private func locks() -> TunnelStreamService {
+        let (root, federation) = (root, federation)
+        return { stream in
+            let received = stream.eventLoop.makePromise(of: ByteBuffer.self)
+            try stream.pipeline.syncOperations.addHandler(StreamCollector(maximumBytes: RootLockPush.maximumBytes, completing: received))
+            received.futureResult.flatMapThrowing { body in
+                try JSONDecoder().decode(RootLockSet.self, from: Data(body.readableBytesView))
+            }.flatMap { set in
+                NIOThreadPool.singleton.runIfActive(eventLoop: stream.eventLoop) { try federation.applyRootLocks(set, from: root) }
+            }.whenComplete { result in
+                guard case .success(let applied) = result, let encoded = try? JSONEncoder().encode(RootLockSetReceipt(applied: applied)) else {
+                    return stream.close(promise: nil)
+                }
+                stream.writeAndFlush(ByteBuffer(bytes: encoded)).flatMap { stream.close(mode: .output) }.whenComplete { _ in }
             }
         }
     }

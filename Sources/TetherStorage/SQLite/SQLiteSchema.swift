@@ -88,6 +88,25 @@ enum SQLiteSchema {
                 DROP TABLE foreign_ca;
                 """)
         }
+        migrator.registerMigration("v4-policy-generation") { db in
+            // Bumped by every write to what nodes decide logins with (roles,
+            // users, locks), whichever process wrote it (tetherctl writes the
+            // file directly), so the auth service sees a change by reading one
+            // row: see `SQLiteStore.policyGeneration`.
+            try db.execute(sql: """
+                CREATE TABLE policy_generation (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+                INSERT INTO policy_generation (id, value) VALUES (1, 1);
+                CREATE TRIGGER policy_generation_on_insert AFTER INSERT ON resource
+                WHEN NEW.kind IN ('role', 'user', 'lock')
+                BEGIN UPDATE policy_generation SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER policy_generation_on_update AFTER UPDATE ON resource
+                WHEN NEW.kind IN ('role', 'user', 'lock') OR OLD.kind IN ('role', 'user', 'lock')
+                BEGIN UPDATE policy_generation SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER policy_generation_on_delete AFTER DELETE ON resource
+                WHEN OLD.kind IN ('role', 'user', 'lock')
+                BEGIN UPDATE policy_generation SET value = value + 1 WHERE id = 1; END;
+                """)
+        }
         return migrator
     }
 }

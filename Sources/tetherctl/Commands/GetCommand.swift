@@ -43,7 +43,7 @@ enum ResourceSummary {
         case .certAuthority(let ca):
             "type=\(ca.spec.type.rawValue) cluster=\(ca.spec.cluster)"
         case .lock(let lock):
-            "target=\(target(lock.spec.target)) expires=\(Printing.time(lock.metadata.expires))" + (lock.spec.message.map { " message=\($0)" } ?? "")
+            "target=\(target(lock.spec.target))" + (lock.spec.origin.map { " origin=\($0)" } ?? "") + " expires=\(Printing.time(lock.metadata.expires))" + (lock.spec.message.map { " message=\($0)" } ?? "")
         }
     }
 

@@ -1,0 +1,80 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOPosix
+import TetherCore
+import TetherStorage
+
+/// Tells waiters when roles, users or locks change. SQLite has no change
+/// notification across processes, and `tetherctl` writes the database file
+/// itself, so one loop per auth service reads the policy generation (one
+/// row, bumped by a trigger on every such write) every `period` and wakes
+/// everyone waiting for a generation other than the one they hold: nodes'
+/// long polls of the access policy, and the root proxy's lock publisher.
+/// The cost is one tiny read per period, however many nodes wait.
+public final class PolicyWatch: Sendable {
+    private struct State {
+        var generation: Int64?
+        var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let store: SQLiteStore
+    private let period: Duration
+    private let state = NIOLockedValueBox(State())
+
+    /// How often the generation is read: the bound on how late a change is seen.
+    public static let defaultPeriod: Duration = .milliseconds(200)
+
+    public init(store: SQLiteStore, period: Duration = PolicyWatch.defaultPeriod) {
+        self.store = store
+        self.period = period
+    }
+
+    /// The generation now, read from the database.
+    public func currentGeneration() throws(TetherError) -> Int64 {
+        try store.policyGeneration()
+    }
+
+    /// Reads the generation until cancelled, waking waiters when it moves.
+    public func run() async {
+        while !Task.isCancelled {
+            if let generation = try? await NIOThreadPool.singleton.runIfActive({ try self.store.policyGeneration() }) {
+                let woken = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+                    guard state.generation != generation else { return [] }
+                    state.generation = generation
+                    defer { state.waiters = [:] }
+                    return Array(state.waiters.values)
+                }
+                woken.forEach { $0.resume() }
+            }
+            try? await Task.sleep(for: period)
+        }
+    }
+
+    /// Returns once the generation differs from `known`, or after `limit`
+    /// (the caller then answers with what it has: a full refresh), or when
+    /// the task is cancelled.
+    public func waitForChange(from known: Int64, limit: Duration) async {
+        let id = UUID()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                        let resumeNow = self.state.withLockedValue { state -> Bool in
+                            // Checked under the lock, so a cancellation either sees the waiter or stops it here.
+                            if Task.isCancelled { return true }
+                            if let generation = state.generation, generation != known { return true }
+                            state.waiters[id] = continuation
+                            return false
+                        }
+                        if resumeNow { continuation.resume() }
+                    }
+                } onCancel: {
+                    self.state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.resume()
+                }
+            }
+            group.addTask { try? await Task.sleep(for: limit) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+}
