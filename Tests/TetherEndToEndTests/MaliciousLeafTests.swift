@@ -56,4 +56,28 @@ import TetherTestSupport
             }
         }
     }
+
+    /// acme is a leaf of hub and a root of its own tenants; one of them
+    /// calls its cluster "hub" and registers it with acme, to have acme take
+    /// its CAs for hub's and its users for hub's users.
+    @Test func aLeafNamedLikeTheRootItsRootTrustsIsRefusedAndTheRootsUsersStillGetIn() async throws {
+        try await FederationFixture().use { federation in
+            let (hub, acme) = (federation.hub, federation.acme)
+            #expect(try await hub.loginAlice().status == 0)
+            #expect(try await eventually { try await hub.tether(["ls", "--cluster", "acme"]).stdout.contains("node-a") })
+
+            try await ClusterFixture(cluster: "hub", roles: FederationFixture.hubRoles, users: [], nodes: []).use { impostor in
+                let token = try await acme.admin.token("trusted_cluster")
+                let trust = ClusterBootstrap.trustedCluster(
+                    root: "acme", token: token, proxyAddress: "127.0.0.1:\(acme.proxyPort)", caPin: acme.caPin, roleMap: "- {remote: admin, local: [site-support]}")
+                let created = try await impostor.tetherctl(["create", try impostor.directory.write(trust, to: "trusted-acme.yaml")])
+                #expect(created.status != 0)
+                #expect(created.stderr.contains("acme trusts a root cluster named hub, so a leaf may not take that name; rename the leaf cluster."), "\(created.stderr)")
+            }
+            #expect(try await federation.auditEvents(of: acme, type: "auth.failed").contains { ($0["reason"] as? String ?? "").contains("trusted cluster hub refused") })
+            // hub's users are still verified against hub's own CAs at acme.
+            let listing = try await hub.tether(["ls", "--cluster", "acme"])
+            #expect(listing.status == 0 && listing.stdout.contains("node-a"), "\(listing.stderr)")
+        }
+    }
 }
