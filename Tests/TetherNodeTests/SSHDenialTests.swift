@@ -12,8 +12,9 @@ import TetherStorage
     enum Denial: String, CaseIterable, Sendable {
         case loginNotInCertificate, labelsNotAllowed, labelsDenied, expired, otherClustersCA, keyMismatch, userLocked, missingCertificate
 
-        /// Refused when the stream arrives (before SSH), rather than at SSH user auth.
-        var refusedAtStream: Bool { [.expired, .otherClustersCA, .missingCertificate].contains(self) }
+        /// Refused when the stream arrives (before SSH), rather than at SSH
+        /// user auth: so the user reads why (a lock's message included).
+        var refusedAtStream: Bool { [.expired, .otherClustersCA, .missingCertificate, .userLocked].contains(self) }
 
         var reasonFragment: String {
             switch self {
