@@ -39,6 +39,8 @@ public enum ForwardedIdentity {
     public static let proxyRole = "proxy"
     /// The TLS role (OU) that marks a node's host certificate.
     public static let nodeRole = "node"
+    /// The TLS role (OU) that marks the auth service's own certificate.
+    public static let authRole = "auth"
 }
 
 /// ALPN protocol ids on the proxy's one port.

@@ -11,7 +11,10 @@ public struct JoinRequest: Codable, Sendable, Equatable {
     /// Base64 of an SSH signature blob by the host key over
     /// `"tether-join:" + token + ":" + nodeName` (proof of possession).
     public var proof: String
-    /// Addresses to put in the TLS certificate (direct nodes), e.g. 127.0.0.1.
+    /// A direct node's listen address(es), e.g. 127.0.0.1; empty for a
+    /// tunnel node. Non-empty asks for a certificate that may serve TLS to
+    /// the proxy; the addresses themselves are not certified (the proxy
+    /// checks the host ID the cluster assigned, not a name the node chose).
     public var addresses: [String]
 
     public init(token: String, nodeName: String, sshPublicKey: String, tlsPublicKey: String, proof: String, addresses: [String]) {
@@ -68,7 +71,8 @@ public struct JoinResponse: Codable, Sendable, Equatable {
 public struct HostRenewalRequest: Codable, Sendable, Equatable {
     /// PEM (SubjectPublicKeyInfo) of the node's TLS key.
     public var tlsPublicKey: String
-    /// Addresses to put in the TLS certificate (direct nodes), as at join.
+    /// As at join (a renewal's certificate serves TLS as the node's record
+    /// says: a direct node's does, a tunnel node's never).
     public var addresses: [String]
 
     public init(tlsPublicKey: String, addresses: [String]) {

@@ -55,7 +55,7 @@ public struct NodeService: Service {
             gate: LoginGate(userCAs: try identity.userCAKeys(), policy: policy, accounts: LoginAccounts(), clock: clock),
             auditor: auditor
         )
-        let credentials = try NodeCredentials(identity)
+        let credentials = try NodeCredentials(identity, server: configuration.apiServer)
         let api = try ClusterAPIClient(server: configuration.apiServer, identity: identity, eventLoopGroup: group)
         let renewal = HostCertificateRenewal(
             credentials: credentials, api: api, files: files,

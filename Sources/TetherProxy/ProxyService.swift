@@ -57,7 +57,7 @@ public struct ProxyService: Service {
         let tls = try makeServerTLS()
         let directory = NodeDirectory(source: directorySource, onEvent: onEvent)
         let leaves = LeafDirectory(source: federation, registry: registry)
-        let connector = try NodeConnector(registry: registry, group: group, credentials: configuration.credentials)
+        let connector = try NodeConnector(registry: registry, group: group, credentials: configuration.credentials, cluster: configuration.clusterName)
         let forwarder = try AuthForwarder(
             authAddress: configuration.authAddress, clusterName: configuration.clusterName, credentials: configuration.credentials,
             registry: registry, leaves: leaves, eventLoopGroup: group)

@@ -41,7 +41,7 @@ import TetherTransport
     private func client(_ address: String, ca: String, credentials: TLSCredentials? = nil) throws -> APIClient {
         APIClient(server: ServerEndpoint(address, role: "the auth service", setting: "auth.listen"),
                   tls: try TLSSettings.client(credentials: credentials, trustedCAPEMs: [ca]),
-                  eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+                  expecting: .auth(of: Fixture.cluster), eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
     }
 
     /// A client with the host certificate `joined` gave the holder of `keys`.

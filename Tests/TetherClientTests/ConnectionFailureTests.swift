@@ -58,7 +58,7 @@ import Testing
             let stranger = try TestCluster(name: "acme").aliceIdentity(proxyAddress: fixture.proxy.address)
             try fixture.client.store.save(stranger)
             let error = await #expect(throws: TetherError.self) { try await fixture.client.nodes(cluster: nil, labels: [:]) }
-            #expect(error?.message == "the TLS handshake with \(fixture.proxy.address) failed (its certificate is not signed by the CA this client trusts); "
+            #expect(error?.message == "the TLS handshake with \(fixture.proxy.address) failed (its certificate is not signed by the CA this client trusts, or is not a server's); "
                 + "if the cluster's CA changed, log in again with tether login --proxy \(fixture.proxy.address) --user alice.")
         }
     }

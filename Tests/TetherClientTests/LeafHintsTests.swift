@@ -2,6 +2,7 @@ import TetherAPI
 @testable import TetherClient
 import TetherCore
 import TetherIdentity
+import TetherTransport
 import Testing
 
 /// The sentences that send a user on from the cluster they logged in to.
@@ -38,10 +39,15 @@ import Testing
     @Test func aLoginAtTheAuthPortNamesTheProxyToUse() {
         let auth = TLSIdentity(kind: .host, name: "auth", cluster: "hub", roles: ["auth"])
         var info = ClusterInfo(cluster: "hub", tlsCA: "", tlsCAPin: "", sshUserCA: "", sshHostCA: "", proxyPublicAddress: "proxy.example.test:3080")
-        #expect(LoginFlow.notAProxy("auth.example.test:3025", server: auth, clusterInfo: info).message
-            == "auth.example.test:3025 is cluster hub's auth endpoint, not its proxy; log in through the proxy instead: tether login --proxy proxy.example.test:3080.")
+        let server = ServerEndpoint("auth.example.test:3025", role: "the proxy", setting: "--proxy")
+        func refusal() -> String? {
+            let error = #expect(throws: TetherError.self) {
+                try LoginFlow.expectedProxy(of: info, at: server.address).check(auth, at: server)
+            }
+            return error?.message
+        }
+        #expect(refusal() == "auth.example.test:3025 is cluster hub's auth endpoint, not its proxy; log in through the proxy instead: tether login --proxy proxy.example.test:3080.")
         info.proxyPublicAddress = nil
-        #expect(LoginFlow.notAProxy("auth.example.test:3025", server: auth, clusterInfo: info).message
-            == "auth.example.test:3025 is cluster hub's auth endpoint, not its proxy; log in through the proxy's address (proxy.public_addr, else proxy.listen, in the cluster's tetherd configuration).")
+        #expect(refusal() == "auth.example.test:3025 is cluster hub's auth endpoint, not its proxy; log in through the proxy's address (proxy.public_addr, else proxy.listen, in the cluster's tetherd configuration).")
     }
 }

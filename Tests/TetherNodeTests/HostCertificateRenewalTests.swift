@@ -27,7 +27,7 @@ import Testing
     @Test func aDueNodeRenewsWithItsClusterSavesAndCallsWithTheNewCertificate() async throws {
         try await withJoinedNode { auth, configuration, joined in
             let files = NodeFiles(directory: configuration.nodeDirectory)
-            let credentials = try NodeCredentials(joined)
+            let credentials = try NodeCredentials(joined, server: configuration.apiServer)
             let api = try ClusterAPIClient(server: configuration.apiServer, identity: joined, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
             defer { Task { await api.shutdown() } }
             func renewal(daysFromNow days: Double) -> HostCertificateRenewal {

@@ -98,7 +98,9 @@ public struct TrustedRoots: Sendable {
         guard discovered.cluster == trusted.name else {
             throw TetherError(.invalidArgument, "the cluster at \(address) is called \(discovered.cluster), not \(trusted.name); set metadata.name to the root cluster's name.")
         }
-        let client = APIClient(server: root, tls: try TLSSettings.client(credentials: nil, trustedCAPEMs: [discovered.tlsCA]), eventLoopGroup: eventLoopGroup)
+        let client = APIClient(
+            server: root, tls: try TLSSettings.client(credentials: nil, trustedCAPEMs: [discovered.tlsCA]),
+            expecting: .proxy(of: trusted.name), eventLoopGroup: eventLoopGroup)
         let request = TrustRequest(token: token, leaf: authority.clusterInfo(proxyPublicAddress: nil))
         let response: TrustResponse
         do {

@@ -53,7 +53,7 @@ public struct JoinService: Sendable {
         )
         try resources.put(.node(node), mode: .replace)
 
-        let certificates = try certify(node: request.nodeName, hostID: hostID, sshKey: sshKey, tlsKey: tlsKey, addresses: request.addresses)
+        let certificates = try certify(node: request.nodeName, hostID: hostID, sshKey: sshKey, tlsKey: tlsKey, serves: !request.addresses.isEmpty)
 
         try audit.record(AuthEvent.nodeJoin) { event in
             event.node = request.nodeName
@@ -96,7 +96,8 @@ extension JoinService {
         }
         let sshKey = try ClientPublicKeys.ssh(sshHostKey)
         let tlsKey = try ClientPublicKeys.tls(request.tlsPublicKey)
-        let certificates = try certify(node: node.name, hostID: hostID, sshKey: sshKey, tlsKey: tlsKey, addresses: request.addresses)
+        // What the node is on record as, not what it asks for now: a tunnel node's renewal never gains serverAuth.
+        let certificates = try certify(node: node.name, hostID: hostID, sshKey: sshKey, tlsKey: tlsKey, serves: !node.spec.tunnel)
         try audit.record(AuthEvent.certCreate) { event in
             event.node = node.name
             event.remoteAddr = remoteAddress
@@ -107,16 +108,19 @@ extension JoinService {
     }
 
     /// The SSH host certificate (authorized-keys line) and TLS certificate
-    /// (PEM) of a node, for `hostCertificateTTL`.
+    /// (PEM) of a node, for `hostCertificateTTL`. The TLS certificate names
+    /// the node by its host ID alone (role `node`, no DNS or IP names of its
+    /// choosing) and `serves` TLS only for a direct node, which the proxy
+    /// dials and checks by host ID; a tunnel node's certificate cannot pose
+    /// as any server.
     private func certify(
-        node: String, hostID: String, sshKey: SSHPublicKey, tlsKey: P256.Signing.PublicKey, addresses: [String]
+        node: String, hostID: String, sshKey: SSHPublicKey, tlsKey: P256.Signing.PublicKey, serves: Bool
     ) throws(TetherError) -> (ssh: String, tls: String) {
         let hostCertificate = try authority.hostCA.issueHostCertificate(
             for: sshKey, hostID: hostID, principals: [node, hostID], ttl: Self.hostCertificateTTL)
-        let split = AddressList(addresses)
-        let tlsCertificate = try authority.tlsCA.issueServerCertificate(
-            hostID: hostID, publicKey: tlsKey, dnsNames: [node] + split.dnsNames, ipAddresses: split.ipAddresses,
-            roles: [ForwardedIdentity.nodeRole], ttl: Self.hostCertificateTTL)
+        let tlsCertificate = try authority.tlsCA.issueCertificate(
+            kind: .host, name: hostID, roles: [ForwardedIdentity.nodeRole], publicKey: tlsKey,
+            usage: serves ? [.server, .client] : .client, ttl: Self.hostCertificateTTL)
         return (hostCertificate.authorizedKeyLine(), try PEMCoding.pem(of: tlsCertificate))
     }
 }

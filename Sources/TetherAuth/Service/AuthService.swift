@@ -33,7 +33,7 @@ public struct AuthService: Service {
     }
 
     /// The TLS role (OU) of the auth service's own certificate.
-    public static let tlsRole = "auth"
+    public static let tlsRole = ForwardedIdentity.authRole
 
     public let core: AuthCore
     public let configuration: Configuration

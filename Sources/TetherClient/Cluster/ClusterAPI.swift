@@ -35,6 +35,7 @@ struct ClusterAPI {
         try await Self.withClient(
             server: identity.profile.proxy,
             tls: TLSSettings.client(credentials: identity.tlsCredentials, trustedCAPEMs: [identity.profile.clusterInfo.tlsCA]),
+            expecting: .proxy(of: identity.profile.clusterInfo.cluster),
             eventLoopGroup: eventLoopGroup
         ) { (client: APIClient) async throws(TetherError) -> Response in
             try await client.get(path, headers: cluster.map { [SSHRouting.clusterHeader: $0] } ?? [:])
@@ -45,10 +46,11 @@ struct ClusterAPI {
     static func withClient<Result>(
         server: ServerEndpoint,
         tls: TLSConfiguration,
+        expecting expected: ExpectedServer,
         eventLoopGroup: any EventLoopGroup,
         _ body: (APIClient) async throws(TetherError) -> Result
     ) async throws(TetherError) -> Result {
-        let client = APIClient(server: server, tls: tls, eventLoopGroup: eventLoopGroup)
+        let client = APIClient(server: server, tls: tls, expecting: expected, eventLoopGroup: eventLoopGroup)
         do {
             let result = try await body(client)
             await client.shutdown()

@@ -13,6 +13,8 @@ struct ProxyDialer {
     let proxy: ServerEndpoint
     private let address: HostPort
     let tls: TLSConfiguration
+    /// The pinned cluster's proxy: nothing else gets the CONNECT.
+    let expected: ExpectedServer
     let eventLoopGroup: any EventLoopGroup
     var answerTimeout: TimeAmount = .seconds(30)
 
@@ -24,6 +26,7 @@ struct ProxyDialer {
             trustedCAPEMs: [identity.profile.clusterInfo.tlsCA],
             applicationProtocols: [ALPN.ssh]
         )
+        self.expected = .proxy(of: identity.profile.clusterInfo.cluster)
         self.eventLoopGroup = eventLoopGroup
     }
 
@@ -41,7 +44,7 @@ struct ProxyDialer {
         }
         let loop = eventLoopGroup.next()
         let answer = loop.makePromise(of: Void.self)
-        let proxy = proxy
+        let (proxy, expected) = (proxy, expected)
         let timeout = answerTimeout
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.seconds(10))
@@ -49,7 +52,7 @@ struct ProxyDialer {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
-                    try pipeline.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+                    try pipeline.addHandlers(try ServerIdentityCheck.handlers(context: context, expecting: expected, at: proxy))
                     try pipeline.addHandler(
                         ConnectHandshakeHandler(target: target, proxy: proxy, outcome: answer, timeout: timeout),
                         name: ConnectHandshakeHandler.name

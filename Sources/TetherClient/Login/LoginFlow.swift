@@ -37,7 +37,10 @@ public enum LoginFlow {
         case .insecure: try await ClusterPinning.discover(proxy, expecting: .insecure, eventLoopGroup: eventLoopGroup)
         case .known(let info): info
         }
-        try await requireProxy(at: options.proxy, clusterInfo: clusterInfo, eventLoopGroup: eventLoopGroup)
+        // The login's own connection is checked too; this handshake first
+        // answers a wrong address at once, before any password is sent.
+        let expected = expectedProxy(of: clusterInfo, at: address)
+        _ = try await ServerIdentityProbe.identity(of: expected, at: proxy, trustedCAPEMs: [clusterInfo.tlsCA], eventLoopGroup: eventLoopGroup)
         let sshKey = SSHPrivateKey.generate(.ed25519)
         let tlsKey = P256.Signing.PrivateKey()
         let request = LoginRequest(
@@ -51,6 +54,7 @@ public enum LoginFlow {
         let response = try await ClusterAPI.withClient(
             server: proxy,
             tls: try TLSSettings.client(credentials: nil, trustedCAPEMs: [clusterInfo.tlsCA]),
+            expecting: expected,
             eventLoopGroup: eventLoopGroup
         ) { (client: APIClient) async throws(TetherError) -> LoginResponse in
             try await client.post(APIPath.login, body: request)
@@ -75,23 +79,17 @@ public enum LoginFlow {
         return identity
     }
 
-    /// The auth service's internal port answers a login too, but the profile
-    /// is used through the proxy (sessions, leaves): refuse any server whose
-    /// certificate does not name it the proxy, before a password is sent.
-    private static func requireProxy(at address: HostPort, clusterInfo: ClusterInfo, eventLoopGroup: any EventLoopGroup) async throws(TetherError) {
-        let server = try await ServerIdentityProbe.identity(at: address, trustedCAPEMs: [clusterInfo.tlsCA], eventLoopGroup: eventLoopGroup)
-        guard server.kind == .host, server.roles.contains(ForwardedIdentity.proxyRole) else {
-            throw notAProxy(address.description, server: server, clusterInfo: clusterInfo)
+    /// The pinned cluster's proxy. The auth service's internal port answers
+    /// a login too, and a stolen node's certificate chains to the same CA:
+    /// neither gets the password; the refusal names the proxy's address.
+    static func expectedProxy(of clusterInfo: ClusterInfo, at address: String) -> ExpectedServer {
+        var expected = ExpectedServer.proxy(of: clusterInfo.cluster)
+        if let proxy = clusterInfo.proxyPublicAddress, proxy != address {
+            expected.advice = "log in through the proxy instead: tether login --proxy \(proxy)."
+        } else {
+            expected.advice = "log in through the proxy's address (proxy.public_addr, else proxy.listen, in the cluster's tetherd configuration)."
         }
-    }
-
-    static func notAProxy(_ address: String, server: TLSIdentity, clusterInfo: ClusterInfo) -> TetherError {
-        let role = server.roles.isEmpty ? server.kind.rawValue : server.roles.joined(separator: "/")
-        let what = "\(address) is cluster \(clusterInfo.cluster)'s \(role) endpoint, not its proxy"
-        guard let proxy = clusterInfo.proxyPublicAddress, proxy != address else {
-            return TetherError(.invalidArgument, "\(what); log in through the proxy's address (proxy.public_addr, else proxy.listen, in the cluster's tetherd configuration).")
-        }
-        return TetherError(.invalidArgument, "\(what); log in through the proxy instead: tether login --proxy \(proxy).")
+        return expected
     }
 
     /// The answer must certify the key just generated and come from the

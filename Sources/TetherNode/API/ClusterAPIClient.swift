@@ -53,7 +53,8 @@ public final class ClusterAPIClient: NodeClusterAPI {
             trustedCAPEMs: [identity.record.clusterInfo.tlsCA],
             applicationProtocols: [ALPN.http]
         )
-        return APIClient(server: server, tls: tls, eventLoopGroup: group)
+        // A tunnel node's API server is the proxy, a direct node's the auth service: either of its own cluster.
+        return APIClient(server: server, tls: tls, expecting: .proxyOrAuth(of: identity.record.clusterInfo.cluster), eventLoopGroup: group)
     }
 }
 

@@ -14,16 +14,20 @@ final class NodeCredentials: Sendable {
     private struct Prepared {
         var identity: NodeIdentity
         /// TLS towards the proxy for the reverse tunnel: the host
-        /// certificate, the cluster CA only, ALPN `tether-tunnel/1`.
+        /// certificate, the cluster CA only, ALPN `tether-tunnel/1`, and a
+        /// server that proves to be the cluster's proxy.
         var tunnelDialler: @Sendable (Channel) throws -> Void
         /// TLS for proxies connecting to a direct node (mutual).
         var listenerContext: NIOSSLContext
     }
 
     private let prepared: NIOLockedValueBox<Prepared>
+    /// The proxy a tunnel node dials (for a direct node, its auth service: no tunnel is dialled).
+    private let server: ServerEndpoint
 
-    init(_ identity: NodeIdentity) throws {
-        prepared = NIOLockedValueBox(try Self.prepare(identity))
+    init(_ identity: NodeIdentity, server: ServerEndpoint) throws {
+        self.server = server
+        prepared = NIOLockedValueBox(try Self.prepare(identity, server: server))
     }
 
     var identity: NodeIdentity { prepared.withLockedValue { $0.identity } }
@@ -35,14 +39,16 @@ final class NodeCredentials: Sendable {
     }
 
     func replace(with identity: NodeIdentity) throws {
-        let next = try Self.prepare(identity)
+        let next = try Self.prepare(identity, server: server)
         prepared.withLockedValue { $0 = next }
     }
 
-    private static func prepare(_ identity: NodeIdentity) throws -> Prepared {
-        Prepared(
+    private static func prepare(_ identity: NodeIdentity, server: ServerEndpoint) throws -> Prepared {
+        let cluster = identity.record.clusterInfo
+        return Prepared(
             identity: identity,
-            tunnelDialler: try TunnelTLS.dialler(credentials: identity.tlsCredentials, trustedCAPEMs: [identity.record.clusterInfo.tlsCA]),
+            tunnelDialler: try TunnelTLS.dialler(
+                credentials: identity.tlsCredentials, trustedCAPEMs: [cluster.tlsCA], expecting: .proxy(of: cluster.cluster), at: server),
             listenerContext: try NIOSSLContext(configuration: try TLSSettings.server(
                 identity.tlsCredentials, clientCertificates: .required, applicationProtocols: [ALPN.tunnel]
             ))

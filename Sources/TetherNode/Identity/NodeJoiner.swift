@@ -35,7 +35,7 @@ public enum NodeJoiner {
             addresses: certificateAddresses(configuration.reachability)
         )
         let tls = try TLSSettings.client(credentials: nil, trustedCAPEMs: [discovered.tlsCA], applicationProtocols: [ALPN.http])
-        let client = APIClient(server: server, tls: tls, eventLoopGroup: eventLoopGroup)
+        let client = APIClient(server: server, tls: tls, expecting: .proxyOrAuth(of: discovered.cluster), eventLoopGroup: eventLoopGroup)
         let response: JoinResponse
         do {
             response = try await client.post(APIPath.join, body: request)
@@ -61,7 +61,8 @@ public enum NodeJoiner {
         return identity
     }
 
-    /// A direct node's TLS certificate must name the address the proxy dials.
+    /// A direct node's address, which asks for a certificate that may serve
+    /// TLS to the proxy (it is not put in the certificate); none for a tunnel node.
     static func certificateAddresses(_ reachability: NodeConfiguration.Reachability) -> [String] {
         guard case .direct(_, let listen) = reachability else { return [] }
         let unspecified = ["0.0.0.0", "::", ""]

@@ -42,8 +42,10 @@ struct AuthForwarder: Sendable {
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
         configuration.httpVersion = .http1Only
+        let auth = ServerEndpoint(authAddress, role: "the auth service", setting: "auth.listen")
+        configuration.requireServer(.auth(of: clusterName), at: auth)
         self.client = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
-        self.auth = ServerEndpoint(authAddress, role: "the auth service", setting: "auth.listen")
+        self.auth = auth
         self.clusterName = clusterName
         self.registry = registry
         self.leaves = leaves

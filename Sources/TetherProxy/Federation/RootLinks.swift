@@ -79,7 +79,9 @@ struct RootLinks: Sendable {
         let address = try HostPort(parsing: root.proxyAddress)
         let configuration = TunnelAgentConfiguration(
             proxyHost: address.host, proxyPort: address.port, keepalive: keepalive,
-            secureTransport: try TunnelTLS.dialler(credentials: credentials, trustedCAPEMs: root.tlsCAPEMs))
+            secureTransport: try TunnelTLS.dialler(
+                credentials: credentials, trustedCAPEMs: root.tlsCAPEMs, expecting: .proxy(of: root.name),
+                at: ServerEndpoint(root.proxyAddress, role: "the root cluster's proxy", setting: "spec.proxy_addr of trusted_cluster \(root.name)")))
         let onEvent = onEvent
         return TunnelAgent(configuration: configuration, group: group, router: makeRouter(root.name), logger: logger) { event in
             switch event {

@@ -2,7 +2,6 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
-import NIOTLS
 import TetherAPI
 import TetherCore
 import TetherTransport
@@ -16,10 +15,13 @@ final class NodeConnector: Sendable {
     let registry: TunnelRegistry
     private let group: any EventLoopGroup
     private let tls: NIOSSLContext
+    /// This proxy's cluster, whose direct nodes it dials.
+    private let cluster: String
 
-    init(registry: TunnelRegistry, group: any EventLoopGroup, credentials: TLSCredentials) throws(TetherError) {
+    init(registry: TunnelRegistry, group: any EventLoopGroup, credentials: TLSCredentials, cluster: String) throws(TetherError) {
         self.registry = registry
         self.group = group
+        self.cluster = cluster
         do {
             let configuration = try TLSSettings.client(
                 credentials: credentials,
@@ -61,41 +63,23 @@ final class NodeConnector: Sendable {
         let tls = tls
         let registry = registry
         let expectedHost = route.hostID
+        let server = ServerEndpoint(address, role: "node \(route.name)", setting: "its node.listen")
+        // The node's certificate must name the host ID the cluster gave it, not just any name or address.
+        let expected = ExpectedServer.node(route.hostID, of: cluster)
         return ClientBootstrap(group: group)
             .connectTimeout(.seconds(5))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil))
-                    try channel.pipeline.syncOperations.addHandler(ExpectedPeerCheck(hostID: expectedHost))
+                    try channel.pipeline.syncOperations.addHandlers(try ServerIdentityCheck.handlers(context: tls, expecting: expected, at: server))
                     try registry.adopt(channel: channel, peerID: expectedHost)
                 }
             }
             .connect(host: target.host, port: target.port)
             .map { _ in () }
             .flatMapErrorThrowing { error in
-                throw SocketFailure.reaching(ServerEndpoint(address, role: "node \(route.name)", setting: "its node.listen"), error)
+                throw SocketFailure.reaching(server, error)
             }
             .hop(to: eventLoop)
-    }
-}
-
-/// Closes a dialled connection whose TLS peer is not the node it should be.
-private final class ExpectedPeerCheck: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = Any
-    let hostID: String
-    init(hostID: String) { self.hostID = hostID }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case TLSUserEvent.handshakeCompleted = event {
-            let identity = try? PeerIdentity.of(context.channel)
-            guard identity?.kind == .host, identity?.name == hostID else {
-                context.fireErrorCaught(TetherError(.verificationFailed, "the host at this address is not node \(hostID)."))
-                context.close(promise: nil)
-                return
-            }
-            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
-        }
-        context.fireUserInboundEventTriggered(event)
     }
 }

@@ -16,13 +16,30 @@ public final class APIClient: Sendable {
     private let client: HTTPClient
     private let timeout: TimeAmount
 
-    public init(server: ServerEndpoint, tls: TLSConfiguration, eventLoopGroup: any EventLoopGroup, timeout: TimeAmount = .seconds(15)) {
+    /// A client of `expected` at `server`: each connection's server must
+    /// prove it is that role of that cluster before a request goes out.
+    public convenience init(
+        server: ServerEndpoint, tls: TLSConfiguration, expecting expected: ExpectedServer,
+        eventLoopGroup: any EventLoopGroup, timeout: TimeAmount = .seconds(15)
+    ) {
+        self.init(server: server, tls: tls, expected: expected, eventLoopGroup: eventLoopGroup, timeout: timeout)
+    }
+
+    /// First contact, before the cluster's CA is known: nothing about the
+    /// server is checked; the caller must check the CA it learns against a
+    /// pin (or the user's explicit `--insecure`) and use nothing else it says.
+    static func firstContact(server: ServerEndpoint, eventLoopGroup: any EventLoopGroup) -> APIClient {
+        APIClient(server: server, tls: TLSSettings.unverifiedClient(), expected: nil, eventLoopGroup: eventLoopGroup, timeout: .seconds(15))
+    }
+
+    private init(server: ServerEndpoint, tls: TLSConfiguration, expected: ExpectedServer?, eventLoopGroup: any EventLoopGroup, timeout: TimeAmount) {
         self.server = server
         self.baseURL = "https://\(server.address)"
         self.timeout = timeout
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(connect: .seconds(5), read: timeout)
         configuration.httpVersion = .http1Only
+        if let expected { configuration.requireServer(expected, at: server) }
         self.client = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
     }
 

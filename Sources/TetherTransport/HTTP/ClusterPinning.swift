@@ -15,7 +15,7 @@ public enum ClusterPinning {
 
     public static func discover(_ server: ServerEndpoint, expecting expectation: Expectation, eventLoopGroup: any EventLoopGroup) async throws(TetherError) -> ClusterInfo {
         let address = server.address
-        let client = APIClient(server: server, tls: TLSSettings.unverifiedClient(), eventLoopGroup: eventLoopGroup)
+        let client = APIClient.firstContact(server: server, eventLoopGroup: eventLoopGroup)
         let info: ClusterInfo
         do {
             info = try await client.get(APIPath.cluster)

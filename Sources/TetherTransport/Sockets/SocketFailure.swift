@@ -128,7 +128,8 @@ public enum SocketFailure {
 
     /// BoringSSL's reason codes, in words.
     private static func tlsDetail(of description: String) -> String {
-        if description.contains("CERTIFICATE_VERIFY_FAILED") { return "its certificate is not signed by the CA this client trusts" }
+        // Also a certificate without serverAuth (a user's, a tunnel node's) presented by a server.
+        if description.contains("CERTIFICATE_VERIFY_FAILED") { return "its certificate is not signed by the CA this client trusts, or is not a server's" }
         if description.contains("WRONG_VERSION_NUMBER") || description.contains("HTTP_REQUEST") || description.contains("PACKET_LENGTH_TOO_LONG") {
             return "it does not speak TLS"
         }

@@ -6,15 +6,18 @@ import TetherCore
 import TetherIdentity
 
 /// Who answers TLS at an address: one handshake, the server's certificate
-/// verified against the cluster CA, and the identity it names (a proxy, the
-/// auth service, a node), then the connection is closed.
+/// verified against the cluster CA and checked to be `expected` (the same
+/// check every client makes on its own connections), then the connection is
+/// closed without a byte sent.
 public enum ServerIdentityProbe {
     public static func identity(
-        at address: HostPort,
+        of expected: ExpectedServer,
+        at server: ServerEndpoint,
         trustedCAPEMs: [String],
         eventLoopGroup: any EventLoopGroup,
         timeout: TimeAmount = .seconds(10)
     ) async throws(TetherError) -> TLSIdentity {
+        let address = try HostPort(parsing: server.address)
         let context: NIOSSLContext
         do {
             context = try NIOSSLContext(configuration: try TLSSettings.client(credentials: nil, trustedCAPEMs: trustedCAPEMs))
@@ -30,7 +33,7 @@ public enum ServerIdentityProbe {
             .connectTimeout(.seconds(5))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+                    try channel.pipeline.syncOperations.addHandlers(try ServerIdentityCheck.handlers(context: context, expecting: expected, at: server))
                     try channel.pipeline.syncOperations.addHandler(HandshakeWatcher(address: address, completing: handshake))
                 }
             }
@@ -43,7 +46,7 @@ public enum ServerIdentityProbe {
         do {
             return try await handshake.futureResult.get()
         } catch {
-            throw (error as? TetherError) ?? TetherError(.unavailable, "cannot complete TLS with \(address): \(error); check the address.")
+            throw SocketFailure.reaching(server, error)
         }
     }
 }

@@ -6,7 +6,8 @@ import TetherCore
 /// TLS configurations for Tether's links: TLS 1.3 only, certificates checked
 /// against the cluster's own CA (never the system store), host names not
 /// checked (peers are identified by the identity in their certificate, and
-/// devices move between addresses).
+/// devices move between addresses): a client checks its server's role and
+/// cluster after the handshake (`ExpectedServer`, `ServerIdentityCheck`).
 public enum TLSSettings {
     /// Whether a server asks its clients for a certificate.
     public enum ClientCertificates: Sendable {
@@ -70,7 +71,7 @@ public enum TLSSettings {
     /// First contact with a cluster whose CA is not known yet: the server's
     /// certificate is not checked here; the caller must then check the CA it
     /// learns against a pin (or the user's explicit `--insecure`).
-    public static func unverifiedClient(applicationProtocols: [String] = []) -> TLSConfiguration {
+    static func unverifiedClient(applicationProtocols: [String] = []) -> TLSConfiguration {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.minimumTLSVersion = .tlsv13
         configuration.certificateVerification = .none

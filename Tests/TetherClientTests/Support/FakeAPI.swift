@@ -19,6 +19,8 @@ final class FakeAPI: Sendable {
     let sessions: [String: SessionPlayback]
     /// The `Tether-Cluster` header of each `/v1/nodes` call.
     let nodeQueries = NIOLockedValueBox<[String?]>([])
+    /// "METHOD path" of every request answered.
+    let requests = NIOLockedValueBox<[String]>([])
 
     init(cluster: TestCluster, password: String = "correct horse", nodes: [NodeSummary] = [], sessions: [String: SessionPlayback] = [:]) {
         self.cluster = cluster
@@ -33,6 +35,7 @@ final class FakeAPI: Sendable {
     }
 
     func respond(method: HTTPMethod, path: String, headers: HTTPHeaders, body: Data, peer: TLSIdentity?) -> Response {
+        requests.withLockedValue { $0.append("\(method) \(path)") }
         do {
             switch (method, path) {
             case (.GET, APIPath.cluster):

@@ -31,12 +31,13 @@ final class FakeProxy: Sendable {
 
     var address: String { "127.0.0.1:\(channel.localAddress?.port ?? 0)" }
 
-    init(cluster: TestCluster, api: FakeAPI, connectMode: ConnectMode) async throws {
+    /// Serves TLS with `credentials`, by default the proxy's (others: an impostor).
+    init(cluster: TestCluster, api: FakeAPI, connectMode: ConnectMode, credentials: TLSCredentials? = nil) async throws {
         self.cluster = cluster
         self.api = api
         self.connectMode = connectMode
         let context = try NIOSSLContext(configuration: try TLSSettings.server(
-            cluster.proxyCredentials, clientCertificates: .optional, applicationProtocols: [ALPN.ssh, ALPN.http]
+            credentials ?? cluster.proxyCredentials, clientCertificates: .optional, applicationProtocols: [ALPN.ssh, ALPN.http]
         ))
         let connects = self.connects
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)

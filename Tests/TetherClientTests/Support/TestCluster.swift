@@ -30,6 +30,18 @@ struct TestCluster: Sendable {
         )
     }
 
+    /// A node's TLS identity as a join issues it: role `node`, its host ID,
+    /// allowed to serve TLS only if it is a direct node.
+    func nodeCredentials(hostID: String, direct: Bool) throws -> TLSCredentials {
+        let key = P256.Signing.PrivateKey()
+        let certificate = try tlsCA.issueCertificate(
+            kind: .host, name: hostID, roles: [ForwardedIdentity.nodeRole], publicKey: key.publicKey,
+            usage: direct ? [.server, .client] : .client, ttl: .hours(1))
+        return TLSCredentials(
+            certificatePEM: try PEMCoding.pem(of: certificate), privateKeyPEM: PEMCoding.pem(of: key),
+            trustedCAPEMs: [try PEMCoding.pem(of: tlsCA.certificate)])
+    }
+
     var info: ClusterInfo {
         ClusterInfo(
             cluster: name,

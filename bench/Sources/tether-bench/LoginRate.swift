@@ -10,13 +10,17 @@ import TetherTransport
 /// `tether-bench logins PROXY_HOST:PORT USER COUNT CONCURRENCY`: COUNT
 /// password logins (`POST /v1/login` through the proxy to auth), CONCURRENCY
 /// at a time, each with fresh keys as `tether login` makes them. Measures
-/// the server's login path without a client process per login. The proxy's
-/// certificate is not checked: this talks to a cluster the suite just made
+/// the server's login path without a client process per login. The cluster's
+/// CA is trusted on first use: this talks to a cluster the suite just made
 /// on 127.0.0.1.
 enum LoginRate {
     static func run(proxy: HostPort, user: String, password: String, count: Int, concurrency: Int) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let client = APIClient(server: ServerEndpoint(proxy.description, role: "the proxy", setting: "PROXY_HOST:PORT"), tls: TLSSettings.unverifiedClient(), eventLoopGroup: group)
+        let server = ServerEndpoint(proxy.description, role: "the proxy", setting: "PROXY_HOST:PORT")
+        let cluster = try await ClusterPinning.discover(server, expecting: .insecure, eventLoopGroup: group)
+        let client = APIClient(
+            server: server, tls: try TLSSettings.client(credentials: nil, trustedCAPEMs: [cluster.tlsCA]),
+            expecting: .proxy(of: cluster.cluster), eventLoopGroup: group)
         let remaining = NIOLockedValueBox(count)
         let start = ContinuousClock.now
         do {
