@@ -107,6 +107,9 @@ final class RunningProxy: Sendable {
         self.port = port
     }
 
+    /// What the proxy reported for the audit so far.
+    var events: [ProxyEvent] { reported.withLockedValue { $0 } }
+
     /// The tunnels the proxy refused so far.
     var refusedTunnels: Int {
         reported.withLockedValue { events in

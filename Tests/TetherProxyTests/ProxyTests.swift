@@ -79,17 +79,18 @@ import TetherTunnel
         #expect(await eventually { proxy.service.registry.connected.count == 2 })
 
         let client = try await RawTLSClient(port: proxy.port, alpn: ALPN.ssh, credentials: try pki.user("alice"), trusting: pki.caPEM, group: group)
+        let aliceSSH = try pki.sshCertificate("alice")
         // The SSH client's first bytes may follow the CONNECT at once.
-        try await client.send("CONNECT node-a:0 HTTP/1.1\r\nTether-Login: root\r\nTether-Certificate: ssh-ed25519-cert AAAA\r\n\r\nSSH-2.0-test\r\n")
+        try await client.send("CONNECT node-a:0 HTTP/1.1\r\nTether-Login: root\r\nTether-Certificate: \(aliceSSH)\r\n\r\nSSH-2.0-test\r\n")
         #expect(await eventually { client.text.hasSuffix("SSH-2.0-test\r\n") })
-        #expect(client.text == "HTTP/1.1 200 Connection Established\r\n\r\nnode=node-a cert=ssh-ed25519-cert AAAA;SSH-2.0-test\r\n")
+        #expect(client.text == "HTTP/1.1 200 Connection Established\r\n\r\nnode=node-a cert=\(aliceSSH);SSH-2.0-test\r\n")
         try await client.send("more")
         #expect(await eventually { client.text.hasSuffix("more") })
 
         // A node alice may not see, though its tunnel is up: refused like a missing
         // one, before the node says a word (an SSH server's first ones lead to its host key).
         let refused = try await RawTLSClient(port: proxy.port, alpn: ALPN.ssh, credentials: try pki.user("alice"), trusting: pki.caPEM, group: group)
-        try await refused.send("CONNECT node-h:0 HTTP/1.1\r\nTether-Certificate: c\r\n\r\nSSH-2.0-test\r\n")
+        try await refused.send("CONNECT node-h:0 HTTP/1.1\r\nTether-Certificate: \(aliceSSH)\r\n\r\nSSH-2.0-test\r\n")
         #expect(await eventually { refused.text.contains("}") })
         #expect(refused.text.hasPrefix("HTTP/1.1 404"))
         #expect(refused.text.contains("no node named node-h in cluster test-cluster is visible to you; run tether ls"), "\(refused.text)")
@@ -108,14 +109,14 @@ import TetherTunnel
         #expect(anonymous.text.contains("run `tether login` first"))
 
         let alice = try await RawTLSClient(port: proxy.port, alpn: ALPN.ssh, credentials: try pki.user("alice"), trusting: pki.caPEM, group: group)
-        try await alice.send("CONNECT nowhere:0 HTTP/1.1\r\nTether-Certificate: c\r\n\r\n")
+        try await alice.send("CONNECT nowhere:0 HTTP/1.1\r\nTether-Certificate: \(try pki.sshCertificate("alice"))\r\n\r\n")
         #expect(await eventually { alice.text.contains("}") })
         #expect(alice.text.hasPrefix("HTTP/1.1 404"))
         #expect(alice.text.contains("no node named nowhere in cluster test-cluster is visible to you; run tether ls"))
 
         // The node exists but has no tunnel: offline, said plainly.
         let bob = try await RawTLSClient(port: proxy.port, alpn: ALPN.ssh, credentials: try pki.user("bob"), trusting: pki.caPEM, group: group)
-        try await bob.send("CONNECT node-a:0 HTTP/1.1\r\nTether-Certificate: c\r\n\r\n")
+        try await bob.send("CONNECT node-a:0 HTTP/1.1\r\nTether-Certificate: \(try pki.sshCertificate("bob"))\r\n\r\n")
         #expect(await eventually { bob.text.contains("}") })
         #expect(bob.text.hasPrefix("HTTP/1.1 503"))
         #expect(bob.text.contains("node node-a is offline"))
@@ -158,12 +159,13 @@ import TetherTunnel
         #expect(await eventually { proxy.service.registry.connected.count == 1 })
 
         let alice = try await RawTLSClient(port: proxy.port, alpn: ALPN.ssh, credentials: try root.user("alice"), trusting: root.caPEM, group: group)
-        try await alice.send("CONNECT node-a:0 HTTP/1.1\r\nTether-Cluster: acme\r\nTether-Certificate: root-cert\r\n\r\nSSH-2.0-test\r\n")
+        let aliceSSH = try root.sshCertificate("alice")
+        try await alice.send("CONNECT node-a:0 HTTP/1.1\r\nTether-Cluster: acme\r\nTether-Certificate: \(aliceSSH)\r\n\r\nSSH-2.0-test\r\n")
         #expect(await eventually { alice.text.hasSuffix("SSH-2.0-test\r\n") })
-        #expect(alice.text == "HTTP/1.1 200 Connection Established\r\n\r\nnode=node-a cert=root-cert;SSH-2.0-test\r\n")
+        #expect(alice.text == "HTTP/1.1 200 Connection Established\r\n\r\nnode=node-a cert=\(aliceSSH);SSH-2.0-test\r\n")
 
         let unknown = try await RawTLSClient(port: proxy.port, alpn: ALPN.ssh, credentials: try root.user("bob"), trusting: root.caPEM, group: group)
-        try await unknown.send("CONNECT node-a:0 HTTP/1.1\r\nTether-Cluster: globex\r\nTether-Certificate: c\r\n\r\n")
+        try await unknown.send("CONNECT node-a:0 HTTP/1.1\r\nTether-Cluster: globex\r\nTether-Certificate: \(try root.sshCertificate("bob"))\r\n\r\n")
         #expect(await eventually { unknown.text.contains("}") })
         #expect(unknown.text.contains("cluster globex is not a leaf of this cluster"))
     }

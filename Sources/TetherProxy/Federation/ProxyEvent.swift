@@ -33,7 +33,8 @@ public enum ProxyEvent: Sendable, Equatable {
     /// records only this, the session itself is the leaf's to audit.
     case routedToLeaf(user: String, cluster: String, node: String, clientAddress: String)
     /// A user (of `originCluster`, when a root's) asked for a node their
-    /// roles do not let them see, and was refused before the node heard of it.
+    /// roles do not let them see, or with an SSH certificate not their own,
+    /// and was refused before the node heard of it.
     case nodeRefused(user: String, node: String, reason: String, originCluster: String?, clientAddress: String?)
     /// A peer asked to hold a tunnel and was refused (`peer` is who its
     /// certificate names).

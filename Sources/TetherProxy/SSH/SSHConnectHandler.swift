@@ -113,14 +113,37 @@ final class SSHConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard let certificate = head.headers.first(name: SSHRouting.certificateHeader), !certificate.isEmpty else {
             throw TetherError(.invalidArgument, "the CONNECT request carries no \(SSHRouting.certificateHeader); run `tether login` again.")
         }
+        let clientAddress = channel.remoteAddress?.ipAddress ?? "unknown"
+        do {
+            try Self.requireSameUser(certificate, as: identity)
+        } catch {
+            routing.onEvent(.nodeRefused(user: identity.name, node: node, reason: error.message, originCluster: identity.originCluster, clientAddress: clientAddress))
+            throw error
+        }
         return ConnectRequest(
             user: identity.name,
             roles: identity.roles,
             node: node,
             leafCluster: cluster,
             certificate: certificate,
-            clientAddress: channel.remoteAddress?.ipAddress ?? "unknown"
+            clientAddress: clientAddress
         )
+    }
+
+    /// Routing and the audit go by the TLS certificate, the node's login by
+    /// the SSH certificate: they must speak for the same user of the same
+    /// cluster, or one user's connection would carry another's login.
+    /// Only compared here: the node verifies the SSH certificate's signature.
+    static func requireSameUser(_ certificateLine: String, as tls: TLSIdentity) throws(TetherError) {
+        let ssh: TetherCertificateIdentity
+        do {
+            ssh = try TetherCertificateIdentity(certificate: try SSHCertificate(authorizedKeyLine: certificateLine))
+        } catch {
+            throw TetherError(.invalidArgument, "the \(SSHRouting.certificateHeader) of the CONNECT request is no Tether SSH certificate (\(TetherError.clause(error))); run `tether login` again.")
+        }
+        guard ssh.user == tls.name, ssh.cluster == tls.cluster, ssh.originCluster == tls.originCluster else {
+            throw TetherError(.accessDenied, "the SSH certificate of the CONNECT request is user \(ssh.user) of cluster \(ssh.cluster), but its TLS certificate is \(tls.name) of cluster \(tls.cluster); connect with the SSH and TLS certificates of one `tether login`.")
+        }
     }
 
     /// Answers 200, swaps HTTP parsing out for the splice, and lets bytes flow.
