@@ -4,10 +4,14 @@
 public struct SessionPlayback: Codable, Sendable, Equatable {
     public var sessionID: String
     public var frames: [Frame]
+    /// Set when the recording stops before the session's end (its node
+    /// crashed or was removed, or the session still runs): one sentence saying so.
+    public var incomplete: String?
 
-    public init(sessionID: String, frames: [Frame]) {
+    public init(sessionID: String, frames: [Frame], incomplete: String? = nil) {
         self.sessionID = sessionID
         self.frames = frames
+        self.incomplete = incomplete
     }
 
     public struct Frame: Codable, Sendable, Equatable {
@@ -38,7 +42,7 @@ public struct SessionPlayback: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case frames
+        case frames, incomplete
         case sessionID = "session_id"
     }
 }

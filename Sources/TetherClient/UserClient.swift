@@ -142,8 +142,10 @@ public struct UserClient: Sendable {
 
     /// `tether play`: fetches a recorded session (of `cluster`, default the
     /// profile's) and writes its output. One the profile's cluster never
-    /// recorded may have run in a leaf: the refusal names them.
-    public func play(sessionID: String, cluster: String?, speed: Double, to output: SessionIO.Sink) async throws {
+    /// recorded may have run in a leaf: the refusal names them. Returns the
+    /// sentence saying the recording is incomplete, if it is.
+    @discardableResult
+    public func play(sessionID: String, cluster: String?, speed: Double, to output: SessionIO.Sink) async throws -> String? {
         let player = try SessionPlayer(speed: speed)
         let identity = try currentIdentity()
         let api = ClusterAPI(identity: identity, eventLoopGroup: eventLoopGroup)
@@ -156,6 +158,7 @@ public struct UserClient: Sendable {
             throw await notRecorded(sessionID, in: home, api: api, error)
         }
         try await player.play(playback, to: output)
+        return playback.incomplete
     }
 
     /// `error`, or the sentence naming the leaves where the session may have run.

@@ -153,6 +153,7 @@ public struct NodeSection: Codable, Sendable, Equatable {
     public var keepaliveInterval: TimeSpan
     /// Longest wait between reconnect attempts.
     public var maxBackoff: TimeSpan
+    public var audit: NodeAuditSection
 
     public struct CommandLabel: Codable, Sendable, Equatable {
         public var command: [String]
@@ -173,12 +174,14 @@ public struct NodeSection: Codable, Sendable, Equatable {
         case caPin = "ca_pin"
         case keepaliveInterval = "keepalive_interval"
         case maxBackoff = "max_backoff"
+        case audit
     }
 
     public init(
         enabled: Bool = true, name: String, labels: [String: String] = [:], commandLabels: [String: CommandLabel] = [:],
         authServer: String? = nil, proxyServer: String? = nil, listen: String? = nil, joinToken: String? = nil, caPin: String? = nil,
-        keepaliveInterval: TimeSpan = TimeSpan(seconds: 5), maxBackoff: TimeSpan = TimeSpan(seconds: 30)
+        keepaliveInterval: TimeSpan = TimeSpan(seconds: 5), maxBackoff: TimeSpan = TimeSpan(seconds: 30),
+        audit: NodeAuditSection = NodeAuditSection()
     ) {
         self.enabled = enabled
         self.name = name
@@ -191,6 +194,7 @@ public struct NodeSection: Codable, Sendable, Equatable {
         self.caPin = caPin
         self.keepaliveInterval = keepaliveInterval
         self.maxBackoff = maxBackoff
+        self.audit = audit
     }
 
     public init(from decoder: any Decoder) throws {
@@ -206,8 +210,38 @@ public struct NodeSection: Codable, Sendable, Equatable {
         caPin = try container.decodeIfPresent(String.self, forKey: .caPin)
         keepaliveInterval = try container.decodeIfPresent(TimeSpan.self, forKey: .keepaliveInterval) ?? TimeSpan(seconds: 5)
         maxBackoff = try container.decodeIfPresent(TimeSpan.self, forKey: .maxBackoff) ?? TimeSpan(seconds: 30)
+        audit = try container.decodeIfPresent(NodeAuditSection.self, forKey: .audit) ?? NodeAuditSection()
     }
 
     /// True when the node dials a proxy rather than listening.
     public var isTunnelNode: Bool { proxyServer != nil }
+}
+
+/// `node.audit`: what the node does when its audit spool cannot be written.
+public struct NodeAuditSection: Codable, Sendable, Equatable {
+    public var onSpoolFailure: SpoolFailure
+
+    public enum SpoolFailure: String, Codable, Sendable, CaseIterable {
+        /// Refuse new sessions and end recorded ones: nothing happens unaudited.
+        case refuse
+        /// Keep serving, unaudited, and log the failure.
+        case `continue`
+
+        public init(from decoder: any Decoder) throws {
+            self = try decodeWord(from: decoder)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case onSpoolFailure = "on_spool_failure"
+    }
+
+    public init(onSpoolFailure: SpoolFailure = .refuse) {
+        self.onSpoolFailure = onSpoolFailure
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        onSpoolFailure = try container.decodeIfPresent(SpoolFailure.self, forKey: .onSpoolFailure) ?? .refuse
+    }
 }

@@ -49,7 +49,10 @@ public struct NodeService: Service {
         let labels = NodeLabels(configured: configuration.labels, fromToken: identity.record.tokenLabels)
         let policy = try AccessPolicyCache(file: files.accessPolicy)
         let spool = try AuditSpool(path: files.spool, clock: clock)
-        let auditor = NodeAuditor(cluster: identity.record.cluster, nodeName: configuration.name, labels: labels, spool: spool, clock: clock, logger: logger)
+        let auditor = NodeAuditor(
+            cluster: identity.record.cluster, nodeName: configuration.name, labels: labels, spool: spool, clock: clock, logger: logger,
+            onSpoolFailure: configuration.onSpoolFailure)
+        try auditor.closeInterruptedSessions()
         let server = NodeSSHServer(
             hostKey: identity.sshHostKey,
             gate: LoginGate(userCAs: try identity.userCAKeys(), policy: policy, accounts: LoginAccounts(), clock: clock),

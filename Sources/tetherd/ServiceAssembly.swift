@@ -101,7 +101,8 @@ struct ServiceAssembly {
             joinToken: section.joinToken,
             firstContact: try section.caPin.map { pin throws(TetherError) in .pin(try CAPin(parsing: pin)) },
             keepalive: KeepalivePolicy(interval: .seconds(section.keepaliveInterval.seconds)),
-            backoff: ReconnectBackoff(cap: .seconds(section.maxBackoff.seconds))
+            backoff: ReconnectBackoff(cap: .seconds(section.maxBackoff.seconds)),
+            onSpoolFailure: section.audit.onSpoolFailure == .refuse ? .refuse : .proceed
         )
     }
 }

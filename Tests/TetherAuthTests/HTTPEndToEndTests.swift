@@ -172,7 +172,7 @@ import TetherTransport
 
             let event = AuditEvent(event: "session.start", time: fixture.clock.now(), cluster: Fixture.cluster, user: "alice",
                                    node: "robot-17", nodeLabels: ["customer": "acme"], sessionID: "s-9")
-            let upload = AuditUpload(hostID: joined.hostID, events: [
+            let upload = AuditUpload(hostID: joined.hostID, spoolEpoch: "epoch-1", events: [
                 .init(spoolSeq: 7, json: String(decoding: CanonicalJSON.encode(.object(event.jsonObject)), as: UTF8.self)),
             ])
             for _ in 0..<2 {

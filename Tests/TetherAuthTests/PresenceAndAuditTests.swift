@@ -49,10 +49,13 @@ import TetherStorage
         #expect(throws: TetherError.self) { try fixture.core.presence.heartbeat(spoofed, from: first, remoteAddress: nil) }
     }
 
-    private func upload(_ fixture: Fixture, host: String, seqs: ClosedRange<Int64>, cluster: String = Fixture.cluster) -> AuditUpload {
-        AuditUpload(hostID: host, events: seqs.map { seq in
-            let event = AuditEvent(event: "exec", time: fixture.clock.now(), cluster: cluster, user: "alice", node: "robot-17",
-                                   fields: ["spool": .number(seq)])
+    private func upload(
+        _ fixture: Fixture, host: String, seqs: ClosedRange<Int64>, cluster: String = Fixture.cluster,
+        type: String = "exec", node: String = "robot-17", epoch: String = "epoch-1", fields: [String: JSONValue] = [:]
+    ) -> AuditUpload {
+        AuditUpload(hostID: host, spoolEpoch: epoch, events: seqs.map { seq in
+            let event = AuditEvent(event: type, time: fixture.clock.now(), cluster: cluster, user: "alice", node: node,
+                                   fields: fields.merging(["spool": .number(seq)]) { $1 })
             let json = String(decoding: CanonicalJSON.encode(.object(event.jsonObject)), as: UTF8.self)
             return AuditUpload.SpooledEvent(spoolSeq: seq, json: json)
         })
@@ -60,12 +63,14 @@ import TetherStorage
 
     @Test func aBatchSentTwiceIsStoredOnceInOrder() throws {
         let fixture = try Fixture()
-        let batch = upload(fixture, host: "host-1", seqs: 1...3)
-        #expect(try fixture.core.ingestion.ingest(batch, from: "host-1", remoteAddress: nil).storedThrough == 3)
-        #expect(try fixture.core.ingestion.ingest(batch, from: "host-1", remoteAddress: nil).storedThrough == 3)
-        #expect(try fixture.core.ingestion.ingest(upload(fixture, host: "host-1", seqs: 2...5), from: "host-1", remoteAddress: nil).storedThrough == 5)
+        let first = try joinNode(fixture, name: "robot-17", labels: [:])
+        let second = try joinNode(fixture, name: "robot-18", labels: [:])
+        let batch = upload(fixture, host: first, seqs: 1...3)
+        #expect(try fixture.core.ingestion.ingest(batch, from: first, remoteAddress: nil).storedThrough == 3)
+        #expect(try fixture.core.ingestion.ingest(batch, from: first, remoteAddress: nil).storedThrough == 3)
+        #expect(try fixture.core.ingestion.ingest(upload(fixture, host: first, seqs: 2...5), from: first, remoteAddress: nil).storedThrough == 5)
         // Another node's seqs are its own.
-        #expect(try fixture.core.ingestion.ingest(upload(fixture, host: "host-2", seqs: 1...1), from: "host-2", remoteAddress: nil).storedThrough == 1)
+        #expect(try fixture.core.ingestion.ingest(upload(fixture, host: second, seqs: 1...1), from: second, remoteAddress: nil).storedThrough == 1)
 
         let stored = try fixture.core.store.search(AuditQuery(types: ["exec"]))
         #expect(stored.compactMap { $0.event.fields["spool"]?.intValue } == [1, 2, 3, 4, 5, 1])
@@ -74,13 +79,116 @@ import TetherStorage
 
     @Test func eventsOfAnotherClusterOrHostAreRefused() throws {
         let fixture = try Fixture()
+        let first = try joinNode(fixture, name: "robot-17", labels: [:])
+        let second = try joinNode(fixture, name: "robot-18", labels: [:])
         #expect(throws: TetherError.self) {
-            try fixture.core.ingestion.ingest(upload(fixture, host: "host-1", seqs: 1...2, cluster: "elsewhere"), from: "host-1", remoteAddress: nil)
+            try fixture.core.ingestion.ingest(upload(fixture, host: first, seqs: 1...2, cluster: "elsewhere"), from: first, remoteAddress: nil)
         }
         #expect(throws: TetherError.self) {
-            try fixture.core.ingestion.ingest(upload(fixture, host: "host-1", seqs: 1...2), from: "host-2", remoteAddress: nil)
+            try fixture.core.ingestion.ingest(upload(fixture, host: first, seqs: 1...2), from: second, remoteAddress: nil)
         }
         #expect(try fixture.core.store.search(AuditQuery(types: ["exec"])).isEmpty)
         #expect(try fixture.core.store.search(AuditQuery(types: [AuthEvent.authFailed])).count == 2)
+    }
+
+    /// Finding 6: a node's events say which node it is, whatever it wrote.
+    @Test func aNodeCannotPassItsEventsOffAsAnotherNodes() throws {
+        let fixture = try Fixture()
+        let attacker = try joinNode(fixture, name: "robot-17", labels: [:])
+        _ = try joinNode(fixture, name: "prod-db", labels: [:])
+        let forged = upload(fixture, host: attacker, seqs: 1...1, node: "prod-db", fields: ["host_id": .string("someone-else")])
+        _ = try fixture.core.ingestion.ingest(forged, from: attacker, remoteAddress: nil)
+        let stored = try #require(try fixture.core.store.search(AuditQuery(types: ["exec"])).first)
+        #expect(stored.event.node == "robot-17")
+        #expect(stored.event.fields["host_id"] == .string(attacker))
+        #expect(try fixture.core.store.search(AuditQuery(types: ["exec"], node: "prod-db")).isEmpty)
+    }
+
+    /// Finding 6: only what a node writes to its spool may come from one.
+    @Test(arguments: ["user.login", "lock.create", "cert.create", "tunnel.connect", "audit.gap"])
+    func aNodeCannotUploadTheClustersOwnEvents(_ type: String) throws {
+        let fixture = try Fixture()
+        let host = try joinNode(fixture, name: "robot-17", labels: [:])
+        let error = try #require(throws: TetherError.self) {
+            try fixture.core.ingestion.ingest(upload(fixture, host: host, seqs: 1...2, type: type), from: host, remoteAddress: nil)
+        }
+        #expect(error.code == .accessDenied)
+        #expect(error.message.contains("uploaded a \(type) event, which nodes do not write"))
+        #expect(try fixture.core.store.search(AuditQuery(types: [type])).allSatisfy { $0.event.fields["spool"] == nil })
+        let refusal = try #require(try fixture.core.store.search(AuditQuery(types: [AuthEvent.authFailed])).last)
+        #expect(refusal.event.node == "robot-17")
+        // Every type a node does write is accepted.
+        for (seq, type) in NodeEventType.all.sorted().enumerated() {
+            _ = try fixture.core.ingestion.ingest(upload(fixture, host: host, seqs: Int64(seq + 1)...Int64(seq + 1), type: type), from: host, remoteAddress: nil)
+        }
+    }
+
+    /// Finding 6: a removed node keeps valid certificates for up to 90 days; its uploads are refused at once.
+    @Test func aRemovedNodesUploadsAreRefused() throws {
+        let fixture = try Fixture()
+        let host = try joinNode(fixture, name: "robot-17", labels: [:])
+        _ = try fixture.core.ingestion.ingest(upload(fixture, host: host, seqs: 1...1), from: host, remoteAddress: nil)
+        try fixture.core.admin.remove(.node, name: "robot-17")
+        let error = try #require(throws: TetherError.self) {
+            try fixture.core.ingestion.ingest(upload(fixture, host: host, seqs: 2...2), from: host, remoteAddress: nil)
+        }
+        #expect(error.code == .accessDenied)
+        #expect(error.message.contains("host \(host) uploaded audit events but is no") && error.message.contains("join it again with a new token"))
+        #expect(try fixture.core.store.search(AuditQuery(types: ["exec"])).count == 1)
+        #expect(try fixture.core.store.search(AuditQuery(types: [AuthEvent.authFailed])).last?.event.fields["host_id"] == .string(host))
+    }
+
+    /// Finding 7: a node whose spool was created anew starts at seq 1 again;
+    /// those events are stored (not skipped as already seen), and the reset is audited.
+    @Test func aSpoolCreatedAnewIsStoredFromItsFirstEvent() throws {
+        let fixture = try Fixture()
+        let host = try joinNode(fixture, name: "robot-17", labels: [:])
+        _ = try fixture.core.ingestion.ingest(upload(fixture, host: host, seqs: 1...5, epoch: "old"), from: host, remoteAddress: nil)
+        let answer = try fixture.core.ingestion.ingest(upload(fixture, host: host, seqs: 1...3, epoch: "new", fields: ["after": true]), from: host, remoteAddress: nil)
+        #expect(answer.storedThrough == 3)
+        #expect(try fixture.core.store.search(AuditQuery(types: ["exec"])).filter { $0.event.fields["after"] == true }.count == 3)
+        let reset = try #require(try fixture.core.store.search(AuditQuery(types: [AuditIngestion.EventType.spoolGap])).first)
+        #expect(reset.event.node == "robot-17")
+        #expect(reset.event.fields["previous_epoch"] == .string("old"))
+        #expect(reset.event.fields["previous_stored_through"] == .number(5))
+        #expect(reset.event.fields["missing_from"] == nil)
+    }
+
+    /// Finding 7: seqs that never arrive are a gap, audited with the host and the missing range.
+    @Test func aGapInASpoolIsAudited() throws {
+        let fixture = try Fixture()
+        let host = try joinNode(fixture, name: "robot-17", labels: [:])
+        _ = try fixture.core.ingestion.ingest(upload(fixture, host: host, seqs: 1...2), from: host, remoteAddress: nil)
+        #expect(try fixture.core.ingestion.ingest(upload(fixture, host: host, seqs: 6...7), from: host, remoteAddress: nil).storedThrough == 7)
+        let gap = try #require(try fixture.core.store.search(AuditQuery(types: [AuditIngestion.EventType.spoolGap])).first)
+        #expect(gap.event.fields["host_id"] == .string(host))
+        #expect(gap.event.fields["missing_from"] == .number(3))
+        #expect(gap.event.fields["missing_to"] == .number(5))
+        // Chained right before the events that follow the gap.
+        let after = try #require(try fixture.core.store.search(AuditQuery(types: ["exec"])).first { $0.event.fields["spool"] == .number(6) })
+        #expect(after.seq == gap.seq + 1)
+        // Continuing normally is no gap.
+        _ = try fixture.core.ingestion.ingest(upload(fixture, host: host, seqs: 8...9), from: host, remoteAddress: nil)
+        #expect(try fixture.core.store.search(AuditQuery(types: [AuditIngestion.EventType.spoolGap])).count == 1)
+    }
+
+    /// Sessions of a node that is removed (so never reports again) are closed by auth.
+    @Test func removingANodeClosesItsOpenSessions() throws {
+        let fixture = try Fixture()
+        let host = try joinNode(fixture, name: "robot-17", labels: [:])
+        func event(_ type: String, session: String, seq: Int64) -> AuditUpload.SpooledEvent {
+            let event = AuditEvent(event: type, time: fixture.clock.now(), cluster: Fixture.cluster, user: "alice", node: "robot-17",
+                                   sessionID: session, fields: ["interactive": true])
+            return AuditUpload.SpooledEvent(spoolSeq: seq, json: String(decoding: CanonicalJSON.encode(.object(event.jsonObject)), as: UTF8.self))
+        }
+        let events = [event("session.start", session: "s-open", seq: 1), event("session.start", session: "s-done", seq: 2), event("session.end", session: "s-done", seq: 3)]
+        _ = try fixture.core.ingestion.ingest(AuditUpload(hostID: host, spoolEpoch: "e", events: events), from: host, remoteAddress: nil)
+        try fixture.core.admin.remove(.node, name: "robot-17")
+        let ends = try fixture.core.store.search(AuditQuery(types: ["session.end"]))
+        #expect(ends.count == 2)
+        let closed = try #require(ends.first { $0.event.sessionID == "s-open" })
+        #expect(closed.event.user == "alice")
+        #expect(closed.event.fields["reason"] == .string("node removed"))
+        #expect(closed.event.fields["recording"] == .string("incomplete"))
     }
 }

@@ -33,6 +33,13 @@ import TetherCore
         #expect(configuration.node?.commandLabels["kernel"] == .init(command: ["uname", "-r"], period: .minutes(1)))
         #expect(configuration.node?.keepaliveInterval == TimeSpan(seconds: 5))
         #expect(configuration.node?.maxBackoff == TimeSpan(seconds: 30))
+        #expect(configuration.node?.audit.onSpoolFailure == .refuse)
+    }
+
+    @Test func aNodeMayServeSessionsItCannotAudit() throws {
+        let configuration = try TetherdConfiguration.parse(
+            "data_dir: d\nnode:\n  name: n\n  proxy_server: p:1\n  audit:\n    on_spool_failure: continue\n", source: "t.yaml")
+        #expect(configuration.node?.audit.onSpoolFailure == .continue)
     }
 
     @Test func directNodeNeedsListen() throws {
@@ -57,6 +64,8 @@ import TetherCore
         ("data_dir: d\nnode:\n  name: n\n  proxy_server: p:1\n  ca_pin: sha256:xyz\n", "node.ca_pin: \"sha256:xyz\" is not a CA pin"),
         ("data_dir: d\nnode:\n  name: n\n  proxy_server: p:1\n  keepalive_interval: 5\n", "line 5, node.keepalive_interval"),
         ("data_dir: d\n", "no service is enabled"),
+        ("data_dir: d\nnode:\n  name: n\n  proxy_server: p:1\n  audit:\n    on_spool_failure: ignore\n",
+         "line 6, node.audit.on_spool_failure: \"ignore\" is not one of refuse, continue."),
         ("cluster: c\ndata_dir: d\nproxy:\n  listen: 127.0.0.1:3080\n", "proxy: runs without auth"),
         ("data_dir: d\nlog_level: verbose\nnode:\n  name: n\n  proxy_server: p:1\n",
          "line 2, log_level: \"verbose\" is not one of trace, debug, info, notice, warning, error, critical."),

@@ -163,6 +163,18 @@ final class ClusterFixture: StoppableFixture {
         Issue.record("\(name) did not stop within 10 s of SIGTERM and was killed")
     }
 
+    /// Kills one process at once (SIGKILL), as a crash or power loss would, and reaps it.
+    func crash(_ name: String) async {
+        guard let process = processes.removeValue(forKey: name) else { return }
+        process.kill()
+        await process.exitCode()
+    }
+
+    /// Starts a node again with the configuration and data it had.
+    func restartNode(_ name: String) throws {
+        try start(name, config: "\(name).yaml")
+    }
+
     private func start(_ name: String, config: String) throws {
         processes[name] = try ChildProcess(
             Self.binary("tetherd"), ["start", "--config", directory.path(config)],

@@ -107,6 +107,12 @@ import TetherStorage
         #expect(try sqliteShell(directory.database, "PRAGMA journal_mode").output == "wal\n")
     }
 
+    /// Low finding: NORMAL may lose the last commits on power loss; the audit log needs FULL.
+    @Test func commitsAreSynchronousFull() throws {
+        let directory = try DatabaseDirectory()
+        #expect(try SQLiteStore(path: directory.database).synchronousMode() == 2)
+    }
+
     @Test func aFileThatIsNotADatabaseIsAStorageErrorNamingIt() throws {
         let directory = try DatabaseDirectory()
         let path = directory.file("junk.sqlite")

@@ -128,4 +128,35 @@ import TetherStorage
         #expect(error?.code == .malformed)
         #expect(error?.message.contains("chunk 0") == true)
     }
+
+    /// Finding 8: while the log refuses writes (a full disk, here a trigger
+    /// in the real file), the recorder keeps at most its limit and says
+    /// what it dropped; once writes work, recording carries on.
+    @Test func aRecorderThatCannotWriteDropsFramesPastItsLimit() throws {
+        let recorder = SessionRecorder(
+            sessionID: "s-full", context: sampleEvent("session.data"), log: store, clock: clock,
+            flushThreshold: 1024, bufferLimit: 4096)
+        try recorder.record(.start(login: "diagnostics", node: "robot-17", term: "xterm", size: TerminalSize(columns: 80, rows: 24)))
+        try sqliteShell(directory.database, "CREATE TRIGGER disk_full BEFORE INSERT ON audit_event BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;")
+        var failures: [TetherError] = []
+        for _ in 0..<200 {
+            do {
+                try recorder.record(.output(Array(repeating: UInt8(ascii: "x"), count: 1000)))
+            } catch {
+                failures.append(error)
+            }
+        }
+        #expect(failures.count > 100)
+        #expect(failures.contains { $0.message.contains("dropped") && $0.message.contains("disk is full") })
+
+        try sqliteShell(directory.database, "DROP TRIGGER disk_full;")
+        try recorder.record(.output(Array("after".utf8)))
+        try recorder.record(.end(exitStatus: 0))
+        let frames = try SessionRecording.load(sessionID: "s-full", from: store)
+        let kept = frames.reduce(0) { total, frame in
+            if case .output(let bytes) = frame.kind { total + bytes.count } else { total }
+        }
+        #expect(kept <= 4096 + 1000 + 5)
+        #expect(frames.last?.kind == .end(exitStatus: 0))
+    }
 }

@@ -62,7 +62,22 @@ public struct AdminService: Sendable {
         default:
             try resources.delete(kind, name)
             try audit.record(AuthEvent.resource(kind.rawValue, "delete")) { $0.fields["name"] = .string(name) }
+            if kind == .node { try closeSessions(ofRemovedNode: name) }
         }
+    }
+
+    /// A removed node's uploads are refused, so the `session.end` of a
+    /// session it was serving would never arrive: auth writes it
+    /// (`reason: node removed`). A node that is gone for good is closed this way.
+    private func closeSessions(ofRemovedNode name: String) throws(TetherError) {
+        let starts = try log.search(AuditQuery(types: ["session.start"], node: name))
+        var ends: [AuditEvent] = []
+        for start in starts {
+            guard let sessionID = start.event.sessionID,
+                  try log.search(AuditQuery(types: ["session.end"], sessionID: sessionID, limit: 1)).isEmpty else { continue }
+            ends.append(start.event.interruptedSessionEnd(reason: "node removed", at: clock.now()))
+        }
+        try log.append(ends)
     }
 
     /// Locks a user (of `origin`, a trusted root, or of this cluster) or a

@@ -31,7 +31,17 @@ public struct SessionPlaybackService: Sendable {
             }
         }
         let frames = try SessionRecording.load(sessionID: sessionID, from: log)
-        return SessionPlayback(sessionID: sessionID, frames: frames.map(Self.frame))
+        return SessionPlayback(sessionID: sessionID, frames: frames.map(Self.frame), incomplete: try incompleteness(of: sessionID, frames))
+    }
+
+    /// Why a recording without its end frame stops where it does.
+    private func incompleteness(of sessionID: String, _ frames: [RecordingFrame]) throws(TetherError) -> String? {
+        guard !frames.contains(where: { if case .end = $0.kind { true } else { false } }) else { return nil }
+        let end = try log.search(AuditQuery(types: ["session.end"], sessionID: sessionID, limit: 1)).first
+        guard let reason = end?.event.fields["reason"]?.stringValue else {
+            return "the recording of session \(sessionID) has no end yet: the session is still running, or its node stopped and has not reported since; this is what was saved so far."
+        }
+        return "the recording of session \(sessionID) is incomplete (\(reason)): it stops at the last output its node saved."
     }
 
     private static func frame(_ frame: RecordingFrame) -> SessionPlayback.Frame {

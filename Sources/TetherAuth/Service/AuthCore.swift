@@ -81,7 +81,7 @@ public struct AuthCore: Sendable {
         join = JoinService(authority: authority, resources: resources, tokens: tokens, audit: audit, clock: clock,
                            proxyPublicAddress: proxyPublicAddress)
         presence = PresenceService(cluster: cluster, resources: resources, audit: audit, clock: clock)
-        ingestion = AuditIngestion(cluster: cluster, store: store, audit: audit)
+        ingestion = AuditIngestion(cluster: cluster, store: store, resources: resources, audit: audit)
         policyWatch = PolicyWatch(store: store)
         rootLocks = RootLockMirror(resources: resources, audit: audit, watch: policyWatch)
         playback = SessionPlaybackService(log: store, resources: resources, audit: audit, clock: clock)

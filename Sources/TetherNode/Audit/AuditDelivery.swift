@@ -28,7 +28,7 @@ public struct AuditDelivery: Sendable {
         while true {
             let batch = try spool.pending(limit: batchSize)
             guard let first = batch.first, let last = batch.last else { return delivered }
-            let upload = AuditUpload(hostID: hostID, events: batch.map {
+            let upload = AuditUpload(hostID: hostID, spoolEpoch: spool.epoch, events: batch.map {
                 AuditUpload.SpooledEvent(spoolSeq: $0.seq, json: String(decoding: CanonicalJSON.encode(.object($0.event.jsonObject)), as: UTF8.self))
             })
             let answer = try await api.uploadAudit(upload)

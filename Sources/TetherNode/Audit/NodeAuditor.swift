@@ -1,4 +1,7 @@
+import Foundation
 import Logging
+import NIOConcurrencyHelpers
+import TetherAPI
 import TetherCore
 import TetherIdentity
 import TetherStorage
@@ -18,21 +21,20 @@ public struct AuditSubject: Sendable {
     }
 }
 
+/// What a node does when its audit spool cannot be written (disk full,
+/// damaged file): `refuse` new sessions and end recorded ones, or
+/// `proceed` unaudited. Either way the failure is logged, and audited
+/// (`audit.lost`) once the spool can be written again.
+public enum AuditFailurePolicy: Sendable {
+    case refuse
+    case proceed
+}
+
 /// Writes the node's audit events to its spool with the common fields
 /// filled in: cluster, node, the node's labels at this moment, the user's
-/// identity and roles. A spool failure is logged, never thrown into a session.
+/// identity and roles.
 public struct NodeAuditor: Sendable {
-    public enum EventType {
-        public static let authFailed = "auth.failed"
-        public static let sessionStart = "session.start"
-        public static let sessionEnd = "session.end"
-        public static let exec = "exec"
-        public static let portForward = "port_forward"
-        /// A file operation in an sftp subsystem session.
-        public static let sftp = "sftp"
-        /// A legacy-protocol scp transfer (an exec of `scp -t`/`scp -f`).
-        public static let scp = "scp"
-    }
+    public typealias EventType = NodeEventType
 
     public let cluster: String
     public let nodeName: String
@@ -40,14 +42,30 @@ public struct NodeAuditor: Sendable {
     public let spool: AuditSpool
     public let clock: any WallClock
     public let logger: Logger
+    public let onSpoolFailure: AuditFailurePolicy
+    private let failures = NIOLockedValueBox(SpoolFailures())
 
-    public init(cluster: String, nodeName: String, labels: NodeLabels, spool: AuditSpool, clock: any WallClock, logger: Logger) {
+    /// Writes that failed since the spool last took one.
+    private struct SpoolFailures {
+        var count = 0
+        var since: Date?
+        var lastError = ""
+    }
+
+    /// Marks a session whose `session.end` is not written yet (see `closeInterruptedSessions`).
+    private static let openSessionKind = "node_open_session"
+
+    public init(
+        cluster: String, nodeName: String, labels: NodeLabels, spool: AuditSpool, clock: any WallClock, logger: Logger,
+        onSpoolFailure: AuditFailurePolicy = .refuse
+    ) {
         self.cluster = cluster
         self.nodeName = nodeName
         self.labels = labels
         self.spool = spool
         self.clock = clock
         self.logger = logger
+        self.onSpoolFailure = onSpoolFailure
     }
 
     /// The event as it would be written now (also the template for recordings).
@@ -62,12 +80,55 @@ public struct NodeAuditor: Sendable {
         )
     }
 
+    /// Appends `events` in one transaction, preceded by an `audit.lost`
+    /// event if earlier writes failed; returns the events' spool seqs. A
+    /// failure is logged, counted, and thrown.
+    @discardableResult
+    public func record(_ events: [AuditEvent]) throws(TetherError) -> [Int64] {
+        let lost = failures.withLockedValue { $0 }
+        var batch = events
+        if lost.count > 0 {
+            var notice = AuditEvent(event: EventType.auditLost, time: clock.now(), cluster: cluster, node: nodeName, nodeLabels: labels.current)
+            notice.fields = [
+                "failed_writes": .number(Int64(lost.count)),
+                "since": .string(EventTime.format(milliseconds: EventTime.milliseconds(lost.since ?? clock.now()))),
+                "error": .string(lost.lastError),
+            ]
+            batch.insert(notice, at: 0)
+        }
+        let seqs: [Int64]
+        do {
+            seqs = try spool.store.append(batch)
+        } catch {
+            spoolFailed(error, writing: events.map(\.event).joined(separator: ","))
+            throw error
+        }
+        if lost.count > 0 {
+            failures.withLockedValue { $0.count -= lost.count }
+        }
+        return Array(seqs.suffix(events.count))
+    }
+
+    /// Writes one event; a failure is logged and counted (see `record`) but
+    /// not thrown: for events whose loss should not stop what they describe.
     public func emit(_ type: String, _ subject: AuditSubject, fields: [String: JSONValue] = [:]) {
         do {
-            try spool.append(event(type, subject, fields: fields))
+            try record([event(type, subject, fields: fields)])
         } catch {
-            logger.error("cannot write audit event to the spool", metadata: ["event": "\(type)", "error": "\(error.message)"])
+            // Logged and counted by `record`.
         }
+    }
+
+    private func spoolFailed(_ error: TetherError, writing what: String) {
+        failures.withLockedValue { failures in
+            if failures.count == 0 { failures.since = clock.now() }
+            failures.count += 1
+            failures.lastError = error.message
+        }
+        logger.error("cannot write audit events to the spool", metadata: [
+            "events": "\(what)", "error": "\(error.message)",
+            "on_spool_failure": "\(onSpoolFailure == .refuse ? "refuse" : "continue")",
+        ])
     }
 
     /// `auth.failed` with the reason the user was refused.
@@ -78,6 +139,65 @@ public struct NodeAuditor: Sendable {
 
     /// A recorder for one session's `session.data` events, in the same spool.
     public func recorder(for subject: AuditSubject) -> SessionRecorder {
-        SessionRecorder(sessionID: subject.sessionID ?? "", context: event(SessionRecorder.eventType, subject), log: spool.store, clock: clock)
+        SessionRecorder(sessionID: subject.sessionID ?? "", context: event(SessionRecorder.eventType, subject), log: RecorderLog(auditor: self), clock: clock)
     }
+
+    // MARK: Sessions cut by a crash
+
+    /// Notes, before a session's process starts, that its `session.end` is
+    /// owed; the note goes when it is written. Also proves the spool takes writes.
+    public func sessionOpening(_ sessionID: String) throws(TetherError) {
+        do {
+            try spool.store.put(kind: Self.openSessionKind, name: sessionID, json: Data("{}".utf8), mode: .replace)
+        } catch {
+            spoolFailed(error, writing: "open session \(sessionID)")
+            throw error
+        }
+    }
+
+    /// The session's `session.end` is written (or it never started).
+    public func sessionClosed(_ sessionID: String) {
+        do {
+            try spool.store.delete(kind: Self.openSessionKind, name: sessionID)
+        } catch {
+            logger.warning("cannot clear a closed session's note in the spool; it is closed again at the next start", metadata: [
+                "session_id": "\(sessionID)", "error": "\(error.message)",
+            ])
+        }
+    }
+
+    /// At start: writes `session.end` (`reason: node restarted`) for each
+    /// session the node was serving when it stopped without ending them (a
+    /// crash, kill -9, power loss); their recordings keep what was flushed
+    /// and are marked incomplete. Returns the sessions closed.
+    @discardableResult
+    public func closeInterruptedSessions() throws(TetherError) -> [String] {
+        var closed: [String] = []
+        for note in try spool.store.list(kind: Self.openSessionKind) {
+            let sessionID = note.name
+            let ended = try !spool.store.search(AuditQuery(types: [EventType.sessionEnd], sessionID: sessionID, limit: 1)).isEmpty
+            if !ended, let start = try spool.store.search(AuditQuery(types: [EventType.sessionStart], sessionID: sessionID, limit: 1)).first {
+                try record([start.event.interruptedSessionEnd(reason: "node restarted", at: clock.now())])
+                closed.append(sessionID)
+            }
+            try spool.store.delete(kind: Self.openSessionKind, name: sessionID)
+        }
+        if !closed.isEmpty {
+            logger.warning("closed sessions the node stopped serving without ending them", metadata: ["sessions": "\(closed.joined(separator: ","))"])
+        }
+        return closed
+    }
+}
+
+/// A recorder's chunks go through the auditor, so their failures are
+/// logged and counted like any other event's.
+private struct RecorderLog: AuditLog {
+    let auditor: NodeAuditor
+
+    func append(_ events: [AuditEvent]) throws(TetherError) -> [Int64] {
+        try auditor.record(events)
+    }
+
+    func search(_ query: AuditQuery) throws(TetherError) -> [AuditRecord] { try auditor.spool.store.search(query) }
+    func verify() throws(TetherError) -> AuditVerification { try auditor.spool.store.verify() }
 }

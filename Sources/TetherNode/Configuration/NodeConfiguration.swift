@@ -40,6 +40,7 @@ public struct NodeConfiguration: Sendable {
     public var accessPolicyRefreshInterval: Duration
     /// Most audit events sent in one upload.
     public var auditBatchSize: Int
+    public var onSpoolFailure: AuditFailurePolicy
 
     public init(
         name: String,
@@ -53,7 +54,8 @@ public struct NodeConfiguration: Sendable {
         backoff: ReconnectBackoff = ReconnectBackoff(),
         heartbeatInterval: Duration = .seconds(5),
         accessPolicyRefreshInterval: Duration = .seconds(30),
-        auditBatchSize: Int = 256
+        auditBatchSize: Int = 256,
+        onSpoolFailure: AuditFailurePolicy = .refuse
     ) {
         self.name = name
         self.labels = labels
@@ -67,6 +69,7 @@ public struct NodeConfiguration: Sendable {
         self.heartbeatInterval = heartbeatInterval
         self.accessPolicyRefreshInterval = accessPolicyRefreshInterval
         self.auditBatchSize = auditBatchSize
+        self.onSpoolFailure = onSpoolFailure
     }
 
     /// `data_dir/node`, where identity, keys, spool and policy cache live.

@@ -30,6 +30,12 @@ final class ProcessOutputReader: ChannelInboundHandler {
         if case ChannelEvent.inputClosed = event { session.value.processOutputEnded(output) }
     }
 
+    /// The PTY or stdout pipe is also where the client's input goes.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if output != .standardError { session.value.processInputWritabilityChanged() }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         session.value.processOutputEnded(output)
     }

@@ -10,9 +10,13 @@ import TetherStorage
 /// command or sftp server as the login's account, pipes its I/O through the
 /// channel (the process's descriptors are NIO pipe channels on this event
 /// loop, so nothing blocks it), records and audits it, and ends with the
-/// exit status.
-final class SessionChannelHandler: ChannelInboundHandler {
+/// exit status. The client's input is held only up to
+/// `SessionServices.inputBufferLimit` (before the process runs, or while it
+/// does not read): past that the handler stops reading the channel, so the
+/// client's SSH window fills and it waits.
+final class SessionChannelHandler: ChannelDuplexHandler {
     typealias InboundIn = SSHChannelData
+    typealias OutboundIn = SSHChannelData
     typealias OutboundOut = SSHChannelData
 
     private enum Program: Equatable {
@@ -54,6 +58,10 @@ final class SessionChannelHandler: ChannelInboundHandler {
     private var clientGone = false
     /// The lock that ended the session, for its `session.end`.
     private var endingLock: String?
+    /// Reads of the channel held back while its input waits (see `updateInputFlow`).
+    private var inputPaused = false
+    private var heldRead = false
+    private var recordingFlush: RepeatedTask?
 
     init(admission: Admission, subject: AuditSubject, services: SessionServices) {
         self.admission = admission
@@ -75,12 +83,38 @@ final class SessionChannelHandler: ChannelInboundHandler {
         let message = unwrapInboundIn(data)
         guard case .channel = message.type, case .byteBuffer(let bytes) = message.data else { return }
         auditSFTP(bytes)
-        guard running != nil else { return earlyInput.append(bytes) }
-        if let input = running?.input {
+        if running == nil {
+            earlyInput.append(bytes)
+        } else if let input = running?.input {
             input.writeAndFlush(bytes, promise: nil)
         } else {
             running?.pendingInput.append(bytes)
         }
+        updateInputFlow()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        guard !inputPaused else {
+            heldRead = true
+            return
+        }
+        context.read()
+    }
+
+    /// Holds the channel's reads while more than `inputBufferLimit` bytes
+    /// wait for the process, or its input pipe is full; resumes them after.
+    private func updateInputFlow() {
+        let waiting = (running?.pendingInput ?? earlyInput).reduce(0) { $0 + $1.readableBytes }
+        let pipeFull = running?.input.map { !$0.isWritable } ?? false
+        inputPaused = waiting >= services.inputBufferLimit || pipeFull
+        guard !inputPaused, heldRead, let context else { return }
+        heldRead = false
+        context.read()
+    }
+
+    /// The process's input pipe can take more (or is full again).
+    func processInputWritabilityChanged() {
+        updateInputFlow()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -122,6 +156,7 @@ final class SessionChannelHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         clientGone = true
+        recordingFlush?.cancel()
         if let running, exit == nil {
             // Like a hung-up terminal: the whole PTY session, or the command.
             kill(running.terminal != nil ? -running.pid : running.pid, SIGHUP)
@@ -153,53 +188,138 @@ final class SessionChannelHandler: ChannelInboundHandler {
         guard let fd = running?.terminal, !finished else { return }
         try? ProcessSpawner.resize(terminal: fd, to: size)
         terminal?.size = size
-        try? recorder?.record(.resize(TerminalSize(columns: UInt32(size.columns), rows: UInt32(size.rows))))
+        record(.resize(TerminalSize(columns: UInt32(size.columns), rows: UInt32(size.rows))))
+    }
+
+    // MARK: Audit failures
+
+    /// Adds a frame to the recording; a failure is the spool's (see `spoolFailed`).
+    private func record(_ frame: RecordingFrame.Kind) {
+        guard let recorder else { return }
+        do {
+            try recorder.record(frame)
+        } catch {
+            spoolFailed(error)
+        }
+    }
+
+    /// The spool refused this session's events (already logged and counted
+    /// by the auditor). With `on_spool_failure: refuse`, a session that can
+    /// no longer be audited ends, and the user is told why.
+    private func spoolFailed(_ error: TetherError) {
+        guard auditor.onSpoolFailure == .refuse, let running, exit == nil else { return }
+        if let context, !clientGone {
+            var message = context.channel.allocator.buffer(capacity: 160)
+            message.writeString("tether: this node can no longer write its audit log, so the session is ended: \(error.message)\r\n")
+            context.writeAndFlush(wrapOutboundOut(SSHChannelData(type: .stdErr, data: .byteBuffer(message))), promise: nil)
+        }
+        kill(running.terminal != nil ? -running.pid : running.pid, SIGKILL)
     }
 
     // MARK: Starting
 
     private func start(_ program: Program, wantReply: Bool) {
         guard let context, running == nil, !finished else { return reply(false, wantReply) }
-        subject.sessionID = UUID().uuidString.lowercased()
+        let sessionID = UUID().uuidString.lowercased()
+        subject.sessionID = sessionID
         let launch: SessionLaunch
-        let process: SpawnedProcess
         do {
             launch = try self.launch(program)
-            process = try ProcessSpawner.spawn(launch.request)
+            try openInAudit(sessionID)
         } catch {
-            var message = context.channel.allocator.buffer(capacity: 128)
-            message.writeString("tether: \(error.message)\r\n")
-            context.writeAndFlush(wrapOutboundOut(SSHChannelData(type: .stdErr, data: .byteBuffer(message))), promise: nil)
-            reply(false, wantReply)
-            return
+            return refuse(error, wantReply: wantReply)
         }
         if program == .sftp { subsystem = "sftp" }
-        auditor.emit(NodeAuditor.EventType.sessionStart, subject, fields: kindFields(interactive: program == .shell))
+        // Audited before the process starts: with `on_spool_failure: refuse`
+        // nothing runs that the audit does not show.
+        var opening = [auditor.event(NodeAuditor.EventType.sessionStart, subject, fields: kindFields(interactive: program == .shell))]
         switch program {
         case .exec(let command):
-            auditor.emit(NodeAuditor.EventType.exec, subject, fields: ["command": .string(command)])
-            if let scp = SCPCommand(command) { auditor.emit(NodeAuditor.EventType.scp, subject, fields: scp.auditFields) }
+            opening.append(auditor.event(NodeAuditor.EventType.exec, subject, fields: ["command": .string(command)]))
+            if let scp = SCPCommand(command) { opening.append(auditor.event(NodeAuditor.EventType.scp, subject, fields: scp.auditFields)) }
         case .sftp:
             sftpRequests = SFTPRequestParser()
-            earlyInput.forEach(auditSFTP)
         case .shell:
             break
         }
+        do {
+            try auditor.record(opening)
+        } catch where auditor.onSpoolFailure == .refuse {
+            auditor.sessionClosed(sessionID)
+            return refuse(unaudited(error), wantReply: wantReply)
+        } catch {
+            // Logged and counted by the auditor; `continue` serves the session unaudited.
+        }
+        let process: SpawnedProcess
+        do {
+            process = try ProcessSpawner.spawn(launch.request)
+        } catch {
+            var fields = kindFields(interactive: program == .shell)
+            fields["reason"] = .string("the process could not start: \(error.message)")
+            auditor.emit(NodeAuditor.EventType.sessionEnd, subject, fields: fields)
+            auditor.sessionClosed(sessionID)
+            return refuse(error, wantReply: wantReply)
+        }
+        if program == .sftp { earlyInput.forEach(auditSFTP) }
+        running = Running(pid: process.pid, terminal: process.terminal, pendingInput: earlyInput, pendingEndOfInput: earlyEndOfInput)
+        earlyInput = []
         // An sftp session is not recorded: its stream is the files
         // themselves in binary packets, which no terminal replays and which
         // would store every transferred byte again in the audit log; its
         // `sftp` events name what was done instead.
         if program != .sftp {
-            let recorder = auditor.recorder(for: subject)
-            try? recorder.record(.start(login: admission.login, node: auditor.nodeName, term: terminal?.term ?? "", size: launch.recordingSize))
-            self.recorder = recorder
+            recorder = auditor.recorder(for: subject)
+            record(.start(login: admission.login, node: auditor.nodeName, term: terminal?.term ?? "", size: launch.recordingSize))
+            flushRecordingPeriodically(on: context.eventLoop)
         }
-        running = Running(pid: process.pid, terminal: process.terminal, pendingInput: earlyInput, pendingEndOfInput: earlyEndOfInput)
-        earlyInput = []
         attachPipes(of: process, on: context.eventLoop)
         let session = NIOLoopBound(self, eventLoop: context.eventLoop)
         ProcessReaper.watch(process.pid, on: context.eventLoop) { exit in session.value.processExited(exit) }
         reply(true, wantReply)
+    }
+
+    /// Notes the session as open in the spool (so a crash cannot leave it
+    /// open forever); a spool that cannot take it refuses the session
+    /// unless the node is configured to `continue`.
+    private func openInAudit(_ sessionID: String) throws(TetherError) {
+        do {
+            try auditor.sessionOpening(sessionID)
+        } catch where auditor.onSpoolFailure == .refuse {
+            throw unaudited(error)
+        } catch {
+            // `continue`: logged by the auditor; the session runs unaudited.
+        }
+    }
+
+    private func unaudited(_ error: TetherError) -> TetherError {
+        TetherError(.unavailable, "this node refuses new sessions while it cannot write its audit log (\(error.message.trimmingCharacters(in: CharacterSet(charactersIn: ".")))); free the disk or repair the spool on the node, or set node.audit.on_spool_failure: continue.")
+    }
+
+    private func refuse(_ error: TetherError, wantReply: Bool) {
+        guard let context else { return }
+        var message = context.channel.allocator.buffer(capacity: 128)
+        message.writeString("tether: \(error.message)\r\n")
+        context.writeAndFlush(wrapOutboundOut(SSHChannelData(type: .stdErr, data: .byteBuffer(message))), promise: nil)
+        reply(false, wantReply)
+    }
+
+    /// Writes what the recorder holds every `recordingFlushInterval`, so a
+    /// crash loses at most that much of the recording.
+    private func flushRecordingPeriodically(on loop: EventLoop) {
+        let session = NIOLoopBound(self, eventLoop: loop)
+        let interval = services.recordingFlushInterval
+        recordingFlush = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            session.value.flushRecording()
+        }
+    }
+
+    private func flushRecording() {
+        guard !finished, let recorder else { return }
+        do {
+            try recorder.flush()
+        } catch {
+            spoolFailed(error)
+        }
     }
 
     private func launch(_ program: Program) throws(TetherError) -> SessionLaunch {
@@ -280,6 +400,7 @@ final class SessionChannelHandler: ChannelInboundHandler {
             if state.pendingEndOfInput { pipe.close(mode: .output, promise: nil) }
             state.pendingInput = []
             running = state
+            updateInputFlow()
         case .failure(let error):
             // NIO did not take the descriptors: close them, and stop a process we cannot serve.
             descriptors.forEach { _ = Glibc.close($0) }
@@ -293,7 +414,7 @@ final class SessionChannelHandler: ChannelInboundHandler {
 
     func processWrote(_ bytes: ByteBuffer, on output: ProcessOutput) {
         guard let context, !clientGone else { return }
-        try? recorder?.record(.output(Array(bytes.readableBytesView)))
+        record(.output(Array(bytes.readableBytesView)))
         let type: SSHChannelData.DataType = output == .standardError ? .stdErr : .channel
         context.writeAndFlush(wrapOutboundOut(SSHChannelData(type: type, data: .byteBuffer(bytes))), promise: nil)
         // Backpressure: stop reading the process while the client's window is full.
@@ -330,6 +451,7 @@ final class SessionChannelHandler: ChannelInboundHandler {
     private func finishIfDone() {
         guard !finished, let exit, openOutputs.isEmpty else { return }
         finished = true
+        recordingFlush?.cancel()
         running?.pipes.forEach { $0.close(promise: nil) }
         var fields = kindFields(interactive: terminal != nil)
         let status: Int32?
@@ -345,8 +467,16 @@ final class SessionChannelHandler: ChannelInboundHandler {
             fields["reason"] = .string(SessionEndReason.locked)
             fields["lock"] = .string(endingLock)
         }
-        try? recorder?.record(.end(exitStatus: status))
-        auditor.emit(NodeAuditor.EventType.sessionEnd, subject, fields: fields)
+        record(.end(exitStatus: status))
+        if let sessionID = subject.sessionID {
+            do {
+                try auditor.record([auditor.event(NodeAuditor.EventType.sessionEnd, subject, fields: fields)])
+                auditor.sessionClosed(sessionID)
+            } catch {
+                // Logged and counted; the open-session note stays, so the
+                // next start writes this session.end (`node restarted`).
+            }
+        }
         guard let context, !clientGone else { return }
         switch exit {
         case .exited(let code):

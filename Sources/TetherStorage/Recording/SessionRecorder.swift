@@ -9,11 +9,14 @@ public final class SessionRecorder: @unchecked Sendable {
     /// The audit event type of recording chunks.
     public static let eventType = "session.data"
     public static let defaultFlushThreshold = 32 * 1024
+    /// Frames kept while the log cannot be written, before they are dropped.
+    public static let defaultBufferLimit = 1 << 20
 
     private let log: any AuditLog
     private let clock: any WallClock
     private let template: AuditEvent
     private let flushThreshold: Int
+    private let bufferLimit: Int
     private let startedAt: Int64
     private let lock = NSLock()
     // Guarded by `lock`.
@@ -30,7 +33,7 @@ public final class SessionRecorder: @unchecked Sendable {
     ///   - clock: timestamps the chunks and measures frame offsets from now.
     public init(
         sessionID: String, context: AuditEvent, log: any AuditLog, clock: any WallClock,
-        flushThreshold: Int = SessionRecorder.defaultFlushThreshold
+        flushThreshold: Int = SessionRecorder.defaultFlushThreshold, bufferLimit: Int = SessionRecorder.defaultBufferLimit
     ) {
         var template = context
         template.event = Self.eventType
@@ -40,6 +43,7 @@ public final class SessionRecorder: @unchecked Sendable {
         self.log = log
         self.clock = clock
         self.flushThreshold = max(1, flushThreshold)
+        self.bufferLimit = max(self.flushThreshold, bufferLimit)
         self.startedAt = EventTime.milliseconds(clock.now())
     }
 
@@ -103,9 +107,22 @@ public final class SessionRecorder: @unchecked Sendable {
         event.time = clock.now()
         event.uid = UUID().uuidString
         event.fields = chunk.fields
-        // On failure the frames stay buffered and the next flush retries them.
-        try log.append(event)
+        // On failure the frames stay buffered and the next flush retries
+        // them, up to `bufferLimit`: past it they are dropped, so a log that
+        // cannot be written (a full disk) never takes all the memory.
+        do {
+            try log.append(event)
+        } catch {
+            guard buffer.bytes.count > bufferLimit else { throw error }
+            let dropped = buffer.bytes.count
+            clearBuffer()
+            throw TetherError(error.code, "the recording of session \(template.sessionID ?? "") dropped \(dropped) bytes that could not be written: \(error.message)")
+        }
         nextChunkIndex += 1
+        clearBuffer()
+    }
+
+    private func clearBuffer() {
         buffer = ByteWriter()
         bufferedFrameCount = 0
     }

@@ -107,6 +107,11 @@ enum SQLiteSchema {
                 BEGIN UPDATE policy_generation SET value = value + 1 WHERE id = 1; END;
                 """)
         }
+        migrator.registerMigration("v6-audit-spool-epoch") { db in
+            // The spool epoch the cursor counts in: a node's spool created
+            // anew starts again at seq 1 under a new epoch.
+            try db.execute(sql: "ALTER TABLE audit_spool_cursor ADD COLUMN epoch TEXT NOT NULL DEFAULT ''")
+        }
         return migrator
     }
 }

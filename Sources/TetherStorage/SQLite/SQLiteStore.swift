@@ -29,9 +29,10 @@ public final class SQLiteStore: TetherStore {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(Self.busyTimeoutSeconds)
         configuration.prepareDatabase { db in
-            // WAL keeps the database consistent after a crash with NORMAL;
-            // only the last transactions before a power loss may be lost.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // FULL: a commit is on disk before it returns, so an audit
+            // event (or a spool cursor) acknowledged to its writer survives
+            // a power loss; NORMAL could lose the last transactions.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         let storageFailure = StorageFailure(path: path)
         pool = try storageFailure.map("open the database") {
@@ -50,6 +51,11 @@ public final class SQLiteStore: TetherStore {
     /// Runs `body` in a write transaction, mapping SQLite errors to `.storage`.
     func write<T>(_ action: String, _ body: (Database) throws -> T) throws(TetherError) -> T {
         try StorageFailure(path: path).map(action) { try pool.write(body) }
+    }
+
+    /// SQLite's `synchronous` setting on this store's connections (2 = FULL).
+    public func synchronousMode() throws(TetherError) -> Int {
+        try read("read the synchronous setting") { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// Runs `body` in a read transaction (a consistent snapshot).

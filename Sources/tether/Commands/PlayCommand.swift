@@ -1,4 +1,5 @@
 import ArgumentParser
+import TetherCLIKit
 import TetherClient
 
 struct PlayCommand: AsyncParsableCommand {
@@ -18,7 +19,8 @@ struct PlayCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            try await makeClient().play(sessionID: sessionID, cluster: cluster, speed: speed, to: SessionIO.standardOutput())
+            let incomplete = try await makeClient().play(sessionID: sessionID, cluster: cluster, speed: speed, to: SessionIO.standardOutput())
+            if let incomplete { Output.note("\ntether: " + incomplete) }
         }
     }
 }

@@ -35,7 +35,8 @@ final class NodeFixture: Sendable {
         labels: Labels = ["env": "dev", "customer": "acme"],
         roles: [Role] = [NodeFixture.role()],
         locks: [TetherPolicy.Lock] = [],
-        clock: any WallClock = SystemWallClock()
+        clock: any WallClock = SystemWallClock(),
+        onSpoolFailure: AuditFailurePolicy = .refuse
     ) async throws {
         directory = try TemporaryDirectory()
         group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -46,7 +47,9 @@ final class NodeFixture: Sendable {
         policy = try AccessPolicyCache(file: directory.path("access-policy.json"))
         try policy.update(try Self.snapshot(roles: roles, locks: locks))
         let logger = Logger(label: "test.node")
-        let auditor = NodeAuditor(cluster: Self.cluster, nodeName: Self.nodeName, labels: self.labels, spool: spool, clock: clock, logger: logger)
+        let auditor = NodeAuditor(
+            cluster: Self.cluster, nodeName: Self.nodeName, labels: self.labels, spool: spool, clock: clock, logger: logger,
+            onSpoolFailure: onSpoolFailure)
         let gate = LoginGate(userCAs: [userCA.publicKey], policy: policy, accounts: LoginAccounts(), clock: clock)
         server = NodeSSHServer(hostKey: hostKey, gate: gate, auditor: auditor)
 
