@@ -11,21 +11,26 @@
 public struct AccessPolicySnapshot: Codable, Sendable, Equatable {
     public var roles: [String]
     public var locks: [String]
+    /// This cluster's users (name, roles, traits: no credentials), so a
+    /// role taken away or a trait changed applies before the user's
+    /// certificate expires; nil from an auth service that does not send them.
+    public var users: [String]?
     /// RFC 3339 time the auth service produced it.
     public var generatedAt: String
     /// The policy generation the snapshot is at least as new as; nil from
     /// an auth service that does not count them.
     public var generation: Int64?
 
-    public init(roles: [String], locks: [String], generatedAt: String, generation: Int64? = nil) {
+    public init(roles: [String], locks: [String], users: [String]? = nil, generatedAt: String, generation: Int64? = nil) {
         self.roles = roles
         self.locks = locks
+        self.users = users
         self.generatedAt = generatedAt
         self.generation = generation
     }
 
     enum CodingKeys: String, CodingKey {
-        case roles, locks, generation
+        case roles, locks, users, generation
         case generatedAt = "generated_at"
     }
 }

@@ -9,7 +9,7 @@ import TetherTestSupport
     /// The bound the issue sets for a change to apply everywhere.
     static let propagationBound: Duration = .seconds(2)
 
-    @Test func roleGrantAndLocalLocksApplyWithinTwoSecondsAndTTLLifts() async throws {
+    @Test func roleGrantTraitChangeAndLocalLocksApplyWithinTwoSecondsAndTTLLifts() async throws {
         try await ClusterFixture().use { cluster in
             // A role created and granted a moment ago is honoured by the
             // direct node at the first try (it used to wait for a 30 s poll).
@@ -62,6 +62,25 @@ import TetherTestSupport
             })
             print("node lock with ttl 5s lifted after: \(ContinuousClock.now - nodeLock.created)")
             #expect(try await eventually { try await cluster.lockedSessionEnds(lock: nodeLock.name) >= 1 })
+
+            // A trait taken away applies on the node within the bound, with
+            // bob's certificate (issued before the change) still valid.
+            _ = try cluster.directory.write("""
+                kind: user
+                version: v1
+                metadata: {name: bob}
+                spec:
+                  roles: [globex-ops]
+                  traits: {logins: [somebody-else]}
+                """, to: "bob.yaml")
+            try ClusterBootstrap.expectSuccess(try await cluster.tetherctl(["create", "-f", cluster.directory.path("bob.yaml")]), "update bob")
+            let narrowed = ContinuousClock.now
+            #expect(try await eventually {
+                try await cluster.tether(["ssh", "\(cluster.login)@site-server", "true"], as: "bob").status != 0
+            })
+            let traitApplied = ContinuousClock.now - narrowed
+            print("trait taken away → refused on the direct node after: \(traitApplied)")
+            #expect(traitApplied < Self.propagationBound)
             #expect(try await cluster.tetherctl(["audit", "verify"]).status == 0)
         }
     }

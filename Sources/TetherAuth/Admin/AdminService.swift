@@ -113,7 +113,7 @@ public struct AdminService: Sendable {
         try log.verify()
     }
 
-    /// Roles and locks for nodes' own decisions, at `generation` or newer
+    /// Roles, locks and users for nodes' own decisions, at `generation` or newer
     /// (read the generation first, then this).
     public func accessPolicy(generation: Int64? = nil) throws(TetherError) -> AccessPolicySnapshot {
         func encoded(_ kind: ResourceKind) throws(TetherError) -> [String] {
@@ -124,7 +124,7 @@ public struct AdminService: Sendable {
             return texts
         }
         return AccessPolicySnapshot(
-            roles: try encoded(.role), locks: try encoded(.lock),
+            roles: try encoded(.role), locks: try encoded(.lock), users: try encoded(.user),
             generatedAt: EventTime.format(milliseconds: EventTime.milliseconds(clock.now())),
             generation: generation
         )

@@ -85,7 +85,11 @@ public struct AuthService: Service {
         let watching = Task { await watch.run() }
         defer { watching.cancel() }
         do {
-            try await application.run()
+            try await withGracefulShutdownHandler {
+                try await application.run()
+            } onGracefulShutdown: {
+                watch.releaseWaiters()
+            }
         } catch {
             // Before the server runs, what fails is the bind.
             guard !listening.withLockedValue({ $0 }), !(error is CancellationError) else { throw error }

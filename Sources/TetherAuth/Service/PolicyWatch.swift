@@ -15,6 +15,7 @@ public final class PolicyWatch: Sendable {
     private struct State {
         var generation: Int64?
         var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+        var released = false
     }
 
     private let store: SQLiteStore
@@ -50,6 +51,17 @@ public final class PolicyWatch: Sendable {
         }
     }
 
+    /// Answers every wait now and every later one at once: on shutdown, so
+    /// no held request keeps the server from stopping.
+    public func releaseWaiters() {
+        let waiting = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+            state.released = true
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        waiting.forEach { $0.resume() }
+    }
+
     /// Returns once the generation differs from `known`, or after `limit`
     /// (the caller then answers with what it has: a full refresh), or when
     /// the task is cancelled.
@@ -61,7 +73,7 @@ public final class PolicyWatch: Sendable {
                     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                         let resumeNow = self.state.withLockedValue { state -> Bool in
                             // Checked under the lock, so a cancellation either sees the waiter or stops it here.
-                            if Task.isCancelled { return true }
+                            if Task.isCancelled || state.released { return true }
                             if let generation = state.generation, generation != known { return true }
                             state.waiters[id] = continuation
                             return false

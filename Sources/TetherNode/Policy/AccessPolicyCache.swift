@@ -14,6 +14,8 @@ public final class AccessPolicyCache: Sendable {
         public var snapshot: AccessPolicySnapshot
         public var roles: [String: Role]
         public var locks: [TetherPolicy.Lock]
+        /// This cluster's users as they are now; nil if auth sent none.
+        public var users: [String: User]?
     }
 
     private let file: String?
@@ -65,6 +67,14 @@ public final class AccessPolicyCache: Sendable {
             guard case .lock(let lock) = try ResourceDecoder.decodeStored(kind: .lock, json: Data(json.utf8)) else { continue }
             locks.append(lock)
         }
-        return Policy(snapshot: snapshot, roles: roles, locks: locks)
+        var users: [String: User]?
+        if let texts = snapshot.users {
+            users = [:]
+            for json in texts {
+                guard case .user(let user) = try ResourceDecoder.decodeStored(kind: .user, json: Data(json.utf8)) else { continue }
+                users?[user.name] = user
+            }
+        }
+        return Policy(snapshot: snapshot, roles: roles, locks: locks, users: users)
     }
 }

@@ -91,11 +91,24 @@ public struct LoginGate: Sendable {
         guard let policy = policy.policy else {
             return deny(TetherError(.unavailable, "node \(node.name) has not received its access policy from the auth service yet; try again once it is connected."))
         }
-        let roles = identity.roles.compactMap { policy.roles[$0] }
+        var (roleNames, traits) = (identity.roles, identity.traits)
+        if identity.originCluster == nil, let users = policy.users {
+            // The certificate is the ceiling and the user record as it is
+            // now narrows it: a role or trait value taken away since login
+            // applies at once, one given applies at the next login.
+            guard let user = users[identity.user] else {
+                return deny(TetherError(.accessDenied, "user \(identity.user) no longer exists in this cluster; ask an administrator."))
+            }
+            roleNames = roleNames.filter(user.spec.roles.contains)
+            traits = traits.reduce(into: [:]) { kept, trait in
+                kept[trait.key] = trait.value.filter { user.spec.traits[trait.key]?.contains($0) == true }
+            }
+        }
+        let roles = roleNames.compactMap { policy.roles[$0] }
         let checker: AccessChecker
         do throws(TetherError) {
             checker = try AccessChecker(
-                subject: AccessSubject(user: identity.user, roles: roles, traits: identity.traits, originCluster: identity.originCluster),
+                subject: AccessSubject(user: identity.user, roles: roles, traits: traits, originCluster: identity.originCluster),
                 additionalPolicies: [LockPolicy(locks: policy.locks, clock: clock)]
             )
         } catch {
