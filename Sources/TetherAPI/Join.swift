@@ -16,14 +16,20 @@ public struct JoinRequest: Codable, Sendable, Equatable {
     /// the proxy; the addresses themselves are not certified (the proxy
     /// checks the host ID the cluster assigned, not a name the node chose).
     public var addresses: [String]
+    /// host:port a direct node listens on: the only address the proxy will
+    /// ever dial for it (heartbeats must repeat it). Nil for a tunnel node.
+    public var listen: String?
 
-    public init(token: String, nodeName: String, sshPublicKey: String, tlsPublicKey: String, proof: String, addresses: [String]) {
+    public init(
+        token: String, nodeName: String, sshPublicKey: String, tlsPublicKey: String, proof: String, addresses: [String], listen: String? = nil
+    ) {
         self.token = token
         self.nodeName = nodeName
         self.sshPublicKey = sshPublicKey
         self.tlsPublicKey = tlsPublicKey
         self.proof = proof
         self.addresses = addresses
+        self.listen = listen
     }
 
     /// The bytes the proof signs.
@@ -32,7 +38,7 @@ public struct JoinRequest: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case token, proof, addresses
+        case token, proof, addresses, listen
         case nodeName = "node_name"
         case sshPublicKey = "ssh_public_key"
         case tlsPublicKey = "tls_public_key"

@@ -110,7 +110,7 @@ public struct UserClient: Sendable {
     public func openSSHConfig(tetherPath: String) async throws(TetherError) -> String {
         let identity = try currentIdentity()
         let api = ClusterAPI(identity: identity, eventLoopGroup: eventLoopGroup)
-        var knownHosts = ""
+        var knownHosts: [String: String] = [:]
         var sections: [String] = []
         for cluster in try await api.clusters() {
             guard cluster.online else {
@@ -118,7 +118,7 @@ public struct UserClient: Sendable {
                 continue
             }
             do {
-                knownHosts += OpenSSHConfig.knownHosts(try await api.nodes(cluster: cluster.name), cluster: cluster.name)
+                knownHosts[cluster.name] = OpenSSHConfig.knownHosts(try await api.nodes(cluster: cluster.name), cluster: cluster.name)
                 sections.append(OpenSSHConfig.render(cluster: cluster.name, tetherPath: tetherPath, store: store))
             } catch where error.code == .accessDenied {
                 sections.append("# Tether cluster \(cluster.name) grants you nothing: \(error.message)\n")

@@ -37,7 +37,7 @@ extension TetherdConfiguration {
 
 extension NodeSection {
     func validate(at path: FieldPath) throws(FieldError) {
-        try NameRules.check(name, at: path.key("name"), naming: "node name")
+        try NameRules.checkNode(name, at: path.key("name"))
         for key in labels.keys.sorted() where !NameRules.isValid(key) {
             throw FieldError(path.key("labels").key(key), "is not a valid label key; use letters, digits and . _ @ -.")
         }

@@ -71,6 +71,7 @@ public struct ProxyService: Service {
                 leaves: leaves, clock: SystemWallClock()),
             clusterName: configuration.clusterName,
             registry: registry,
+            nodes: directory,
             leaves: leaves,
             api: api,
             onEvent: onEvent,
@@ -90,7 +91,8 @@ public struct ProxyService: Service {
         let publisher = LeafLockPublisher(
             federation: federation, leaves: leaves, relay: LeafRelay(leaves: leaves, registry: registry),
             linkedLeaves: linkedLeaves, eventLoop: group.next(), logger: logger)
-        let directories: [@Sendable () throws -> Void] = [directory.refresh, leaves.refresh]
+        let registry = registry
+        let directories: [@Sendable () throws -> Void] = [{ try directory.refresh(closingRemovedIn: registry) }, leaves.refresh]
         // Know the cluster's nodes and leaves before the first user arrives.
         refreshOnce(directories)
         let serving: Result<Void, any Error>
@@ -191,6 +193,7 @@ private struct ConnectionRoutes: Sendable {
     let clientCertificates: ClientCertificateCheck
     let clusterName: String
     let registry: TunnelRegistry
+    let nodes: NodeDirectory
     let leaves: LeafDirectory
     let api: HTTP1Channel
     let onEvent: @Sendable (ProxyEvent) -> Void
@@ -229,8 +232,14 @@ private struct ConnectionRoutes: Sendable {
     private func route(_ result: ALPNResult, channel: Channel) -> EventLoopFuture<ProxyConnection> {
         switch result {
         case .negotiated(ALPN.tunnel):
-            return channel.eventLoop.makeCompletedFuture {
-                try adoptTunnel(channel)
+            // Whether a node's host is still a node is a store read: off the event loop.
+            let identity = Result { try PeerIdentity.of(channel) }
+            let nodes = nodes
+            return NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) { () -> Bool in
+                guard case .success(let peer?) = identity, peer.kind == .host, peer.cluster == clusterName else { return false }
+                return try nodes.isNode(hostID: peer.name)
+            }.flatMapThrowing { isNode in
+                try adoptTunnel(channel, isNode: isNode)
                 return .handledByPipeline
             }
         case .negotiated(ALPN.ssh):
@@ -243,14 +252,17 @@ private struct ConnectionRoutes: Sendable {
         }
     }
 
-    /// Only a node of this cluster, or the proxy of a leaf that trusts it,
-    /// may hold a tunnel; certificates were already checked against the CA
-    /// of the cluster they claim.
-    private func adoptTunnel(_ channel: Channel) throws {
+    /// Only a node of this cluster (`isNode`: one the inventory still holds),
+    /// or the proxy of a leaf that trusts it, may hold a tunnel; certificates
+    /// were already checked against the CA of the cluster they claim.
+    private func adoptTunnel(_ channel: Channel, isNode: Bool) throws {
         guard let identity = try PeerIdentity.of(channel), identity.kind == .host else {
             try refuseTunnel(channel, peer: nil, "a tunnel needs a node certificate of cluster \(clusterName) or a proxy certificate of one of its leaves.")
         }
         if identity.cluster == clusterName, identity.roles.contains(ForwardedIdentity.nodeRole) {
+            guard isNode else {
+                try refuseTunnel(channel, peer: "\(identity)", "host \(identity.name) is no node of cluster \(clusterName) (removed with tetherctl rm node/NAME?); join it again with a new token.")
+            }
             try registry.adopt(channel: channel, peerID: TunnelPeer.node(hostID: identity.name).registryID)
         } else if identity.cluster != clusterName, identity.roles.contains(ForwardedIdentity.proxyRole), leaves.leaf(named: identity.cluster) != nil {
             try registry.adopt(channel: channel, peerID: TunnelPeer.leaf(cluster: identity.cluster).registryID)

@@ -122,6 +122,10 @@ struct AuthNodeDirectory: NodeDirectorySource {
     func visibleHostIDs(user: String, roles: [String]) throws -> Set<String> {
         Set(try core.presence.visibleNodes(user: user, roles: roles).compactMap(\.spec.hostID))
     }
+
+    func isNode(hostID: String) throws -> Bool {
+        try core.resources.node(hostID: hostID) != nil
+    }
 }
 
 /// The proxy's view of trusted clusters, read from (and certificates

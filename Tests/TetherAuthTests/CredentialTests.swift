@@ -8,12 +8,12 @@ import TetherCore
         let started = ContinuousClock.now
         let hash = try PasswordHash(hashing: "s3cret-password")
         let elapsed = ContinuousClock.now - started
-        print("scrypt N=2^15 r=8 p=1: \(elapsed) per hash")
+        print("scrypt N=2^17 r=8 p=1: \(elapsed) per hash")
         let stored = try PasswordHash(encoded: hash.encoded)
         #expect(stored.matches("s3cret-password"))
         #expect(!stored.matches("s3cret-passworD"))
         #expect(stored.parameters == .standard)
-        #expect(hash.encoded.hasPrefix("scrypt$15$8$1$"))
+        #expect(hash.encoded.hasPrefix("scrypt$17$8$1$"))
     }
 
     @Test func twoHashesOfOnePasswordDifferBySalt() throws {
@@ -36,11 +36,12 @@ import TetherCore
         let totp = TOTP.generate()
         let now = Date(timeIntervalSince1970: 1_750_000_000)
         let code = totp.code(at: now)
-        #expect(totp.verify(code, at: now))
-        #expect(totp.verify(code, at: now.addingTimeInterval(30)))
-        #expect(totp.verify(code, at: now.addingTimeInterval(-30)))
-        #expect(!totp.verify(code, at: now.addingTimeInterval(90)))
-        #expect(!totp.verify("12345", at: now))
+        let step = Int64(1_750_000_000 / 30)
+        #expect(totp.matchingStep(code, at: now) == step)
+        #expect(totp.matchingStep(code, at: now.addingTimeInterval(30)) == step)
+        #expect(totp.matchingStep(code, at: now.addingTimeInterval(-30)) == step)
+        #expect(totp.matchingStep(code, at: now.addingTimeInterval(90)) == nil)
+        #expect(totp.matchingStep("12345", at: now) == nil)
     }
 
     @Test func base32RoundTrips() throws {

@@ -57,9 +57,10 @@ import TetherTransport
 
     private func joinAcmeNode(_ fixture: Fixture) throws {
         let issued = try fixture.core.tokens.create(type: .node, ttl: .hours(1))
-        let node = try fixture.core.join.join(try ClientKeys().joinRequest(token: issued.secret, node: "robot-17"), remoteAddress: nil)
-        try fixture.core.presence.heartbeat(Heartbeat(hostID: node.hostID, name: "robot-17", labels: ["customer": "acme"], tunnel: true,
-                                                      address: nil, sshHostKey: "", ttlSeconds: 60), from: node.hostID, remoteAddress: nil)
+        let keys = ClientKeys()
+        let node = try fixture.core.join.join(try keys.joinRequest(token: issued.secret, node: "robot-17"), remoteAddress: nil)
+        try fixture.core.presence.heartbeat(keys.heartbeat(hostID: node.hostID, name: "robot-17", labels: ["customer": "acme"]),
+                                            from: node.hostID, remoteAddress: nil)
     }
 
     @Test func loginThenListNodesWithTheUserCertificate() async throws {
@@ -158,7 +159,7 @@ import TetherTransport
         try await withAuthService(fixture) { _, address in
             let anonymous = try client(address, ca: ca)
             defer { Task { await anonymous.shutdown() } }
-            let joined: JoinResponse = try await anonymous.post(APIPath.join, body: try keys.joinRequest(token: token, node: "robot-17"))
+            let joined: JoinResponse = try await anonymous.post(APIPath.join, body: try keys.joinRequest(token: token, node: "robot-17", listen: "127.0.0.1:3022"))
             let again = await #expect(throws: TetherError.self) {
                 let _: JoinResponse = try await anonymous.post(APIPath.join, body: try keys.joinRequest(token: token, node: "robot-17"))
             }
@@ -226,7 +227,7 @@ import TetherTransport
                 let _: HostRenewalResponse = try await node.post(APIPath.renewHost, body: request)
             }
             #expect(removed?.code == .accessDenied)
-            #expect(removed?.message.hasSuffix("(removed?); join it again with a new token.") == true)
+            #expect(removed?.message.hasSuffix("(removed with tetherctl rm node/NAME?); join it again with a new token.") == true)
         }
         let renewals = try fixture.core.store.search(AuditQuery(types: [AuthEvent.certCreate]))
             .filter { $0.event.fields["cert_type"] == .string("host_renewal") }

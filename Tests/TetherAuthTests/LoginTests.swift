@@ -87,6 +87,48 @@ import X509
         #expect(try fixture.core.login.login(keys.loginRequest(otp: code), remoteAddress: nil).user == "alice")
     }
 
+    @Test func aOneTimeCodeWorksForOneLoginEvenAfterARestart() throws {
+        let fixture = try Fixture(secondFactor: .otp)
+        try fixture.addFieldTech()
+        let totp = try fixture.core.users.enrollTOTP("alice")
+        let keys = ClientKeys()
+        let code = totp.code(at: fixture.clock.now())
+        _ = try fixture.core.login.login(keys.loginRequest(otp: code), remoteAddress: nil)
+
+        // The auth service restarted: the used step is on disk.
+        let restarted = try AuthCore(cluster: Fixture.cluster, dataDirectory: fixture.directory.file("data"), secondFactor: .otp, clock: fixture.clock)
+        let replay = try #require(throws: TetherError.self) {
+            try restarted.login.login(keys.loginRequest(otp: code), remoteAddress: "10.6.6.6")
+        }
+        #expect(replay.message == "this one-time code was already used; wait for the next code from your authenticator and log in again.")
+        let failure = try #require(try restarted.store.search(AuditQuery(types: [AuthEvent.userLoginFailed], order: .newestFirst)).first)
+        #expect(failure.event.fields["reason"]?.stringValue == "one-time code already used")
+        #expect(failure.event.remoteAddr == "10.6.6.6")
+        // An older code still inside the drift window is no way around it.
+        #expect(throws: TetherError.self) {
+            try restarted.login.login(keys.loginRequest(otp: totp.code(at: fixture.clock.now().addingTimeInterval(-30))), remoteAddress: nil)
+        }
+        fixture.clock.advance(seconds: 30)
+        #expect(try restarted.login.login(keys.loginRequest(otp: totp.code(at: fixture.clock.now())), remoteAddress: nil).user == "alice")
+    }
+
+    @Test func aPasswordHashedWithLessThanTodaysCostIsRehashedAtTheNextLogin() throws {
+        let fixture = try Fixture()
+        try fixture.addFieldTech()
+        let credentials = CredentialStore(store: fixture.core.store)
+        let old = try PasswordHash(hashing: Fixture.password, parameters: .init(costExponent: 15, blockSize: 8, parallelism: 1))
+        try credentials.update("alice") { $0.passwordHash = old.encoded }
+
+        _ = try fixture.core.login.login(ClientKeys().loginRequest(), remoteAddress: nil)
+        let stored = try PasswordHash(encoded: try #require(try credentials.credentials(of: "alice")?.passwordHash))
+        #expect(stored.parameters == PasswordHash.Parameters.standard)
+        #expect(stored.parameters.costExponent >= 17)
+        #expect(stored.matches(Fixture.password))
+        _ = try fixture.core.login.login(ClientKeys().loginRequest(), remoteAddress: nil)
+        let logins = try fixture.core.store.search(AuditQuery(types: [AuthEvent.userLogin]))
+        #expect(logins.map { $0.event.fields["password_rehashed"] } == [.bool(true), nil])
+    }
+
     @Test func aLockedUserCannotLogIn() throws {
         let fixture = try Fixture()
         try fixture.addFieldTech()

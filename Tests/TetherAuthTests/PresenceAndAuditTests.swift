@@ -49,6 +49,53 @@ import TetherStorage
         #expect(throws: TetherError.self) { try fixture.core.presence.heartbeat(spoofed, from: first, remoteAddress: nil) }
     }
 
+    @Test func aHeartbeatMustRepeatTheKeyAndAddressTheNodeJoinedWith() throws {
+        let fixture = try Fixture()
+        let issued = try fixture.core.tokens.create(type: .node, ttl: .hours(1), reusable: true)
+        let keys = ClientKeys()
+        let direct = try fixture.core.join.join(
+            try keys.joinRequest(token: issued.secret, node: "site-server", listen: "127.0.0.1:3022"), remoteAddress: nil).hostID
+        func refusal(_ heartbeat: Heartbeat) throws -> String {
+            try #require(throws: TetherError.self) { try fixture.core.presence.heartbeat(heartbeat, from: direct, remoteAddress: nil) }.message
+        }
+        var injected = keys.heartbeat(hostID: direct, name: "site-server", address: "127.0.0.1:3022")
+        injected.sshHostKey += " x\n@cert-authority *.acme-dallas " + SSHPrivateKey.generate(.ed25519).publicKey.authorizedKeyLine()
+        #expect(try refusal(injected).hasPrefix("node site-server sent a heartbeat whose host key is not one public key"))
+        var otherKey = injected
+        otherKey.sshHostKey = SSHPrivateKey.generate(.ed25519).publicKey.authorizedKeyLine()
+        #expect(try refusal(otherKey).hasSuffix("not the key it joined with; a node's host key changes only by joining again."))
+        let elsewhere = keys.heartbeat(hostID: direct, name: "site-server", address: "10.0.0.5:5432")
+        #expect(try refusal(elsewhere) == "node site-server reports a direct node at \"10.0.0.5:5432\" but joined as a direct node at \"127.0.0.1:3022\"; the proxy reaches a node only the way it joined; join it again to change its address.")
+        #expect(try fixture.core.store.search(AuditQuery(types: [AuthEvent.authFailed], node: "site-server")).count == 3)
+
+        try fixture.core.presence.heartbeat(keys.heartbeat(hostID: direct, name: "site-server", address: "127.0.0.1:3022"), from: direct, remoteAddress: nil)
+        let record = try #require(try fixture.core.resources.node("site-server"))
+        #expect(record.spec.addr == "127.0.0.1:3022")
+        #expect(record.spec.sshHostKey == keys.ssh.publicKey.authorizedKeyLine())
+
+        // A tunnel node never gets an address the proxy would dial.
+        let tunnelKeys = ClientKeys()
+        let tunnel = try fixture.core.join.join(try tunnelKeys.joinRequest(token: issued.secret, node: "robot-17"), remoteAddress: nil).hostID
+        #expect(throws: TetherError.self) {
+            try fixture.core.presence.heartbeat(tunnelKeys.heartbeat(hostID: tunnel, name: "robot-17", address: "10.0.0.5:5432"), from: tunnel, remoteAddress: nil)
+        }
+        #expect(try fixture.core.resources.node("robot-17")?.spec.addr == nil)
+    }
+
+    @Test func aRemovedNodeIsRefusedAtOnceThoughItsCertificateStillRuns() throws {
+        let fixture = try Fixture()
+        let issued = try fixture.core.tokens.create(type: .node, ttl: .hours(1))
+        let keys = ClientKeys()
+        let hostID = try fixture.core.join.join(try keys.joinRequest(token: issued.secret, node: "robot-17"), remoteAddress: nil).hostID
+        try fixture.core.admin.remove(.node, name: "robot-17")
+        let refused = try #require(throws: TetherError.self) {
+            try fixture.core.presence.heartbeat(keys.heartbeat(hostID: hostID, name: "robot-17"), from: hostID, remoteAddress: nil)
+        }
+        #expect(refused.message == "host \(hostID) sent a heartbeat but is no node of this cluster (removed with tetherctl rm node/NAME?); join it again with a new token.")
+        #expect(try fixture.core.resources.node("robot-17") == nil)
+        #expect(try fixture.core.store.search(AuditQuery(types: [AuthEvent.authFailed])).count == 1)
+    }
+
     private func upload(
         _ fixture: Fixture, host: String, seqs: ClosedRange<Int64>, cluster: String = Fixture.cluster,
         type: String = "exec", node: String = "robot-17", epoch: String = "epoch-1", fields: [String: JSONValue] = [:]

@@ -72,10 +72,19 @@ struct ClientKeys {
                      tlsPublicKey: tls.publicKey.pemRepresentation, ttlSeconds: ttl)
     }
 
-    func joinRequest(token: String, node: String, addresses: [String] = ["127.0.0.1"], signWith signer: SSHPrivateKey? = nil) throws -> JoinRequest {
+    /// `listen`: a direct node's address; nil joins a tunnel node.
+    func joinRequest(
+        token: String, node: String, addresses: [String] = ["127.0.0.1"], listen: String? = nil, signWith signer: SSHPrivateKey? = nil
+    ) throws -> JoinRequest {
         let proof = try (signer ?? ssh).sign(JoinRequest.proofMessage(token: token, nodeName: node))
         return JoinRequest(token: token, nodeName: node, sshPublicKey: ssh.publicKey.authorizedKeyLine(),
                            tlsPublicKey: tls.publicKey.pemRepresentation, proof: Data(proof.wireBlob).base64EncodedString(),
-                           addresses: addresses)
+                           addresses: addresses, listen: listen)
+    }
+
+    /// The heartbeat of a node that joined with these keys (a tunnel node unless `address`).
+    func heartbeat(hostID: String, name: String, labels: Labels = [:], address: String? = nil, ttlSeconds: Int64 = 60) -> Heartbeat {
+        Heartbeat(hostID: hostID, name: name, labels: labels, tunnel: address == nil, address: address,
+                  sshHostKey: ssh.publicKey.authorizedKeyLine(), ttlSeconds: ttlSeconds)
     }
 }

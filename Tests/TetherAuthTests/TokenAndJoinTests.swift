@@ -70,9 +70,77 @@ import TetherStorage
         #expect(node.spec.hostID == response.hostID)
         #expect(try fixture.core.store.search(AuditQuery(types: [AuthEvent.nodeJoin], node: "robot-17")).count == 1)
 
+        // A reinstall that kept its host key joins again as the same host.
         let again = try fixture.core.join.join(try keys.joinRequest(token: issued.secret, node: "robot-17"), remoteAddress: nil)
         #expect(again.hostID == response.hostID)
-        let replaced = try fixture.core.join.join(try ClientKeys().joinRequest(token: issued.secret, node: "robot-17"), remoteAddress: nil)
-        #expect(replaced.hostID != response.hostID)
+    }
+
+    @Test func anotherKeyCannotTakeAHeldNameUntilTheNodeIsRemoved() throws {
+        let fixture = try Fixture()
+        let original = ClientKeys()
+        let first = try fixture.core.tokens.create(type: .node, ttl: .hours(1))
+        let joined = try fixture.core.join.join(try original.joinRequest(token: first.secret, node: "prod-db"), remoteAddress: nil)
+
+        let stolen = try fixture.core.tokens.create(type: .node, ttl: .hours(1))
+        let attacker = ClientKeys()
+        let refused = try #require(throws: TetherError.self) {
+            try fixture.core.join.join(try attacker.joinRequest(token: stolen.secret, node: "prod-db"), remoteAddress: "10.6.6.6")
+        }
+        #expect(refused.code == .accessDenied)
+        #expect(refused.message == "node name prod-db is taken by host \(joined.hostID) with another host key; to give the name to this machine remove the node first (tetherctl rm node/prod-db) or join with a token made by tetherctl tokens add --type node --node prod-db.")
+        let record = try #require(try fixture.core.resources.node("prod-db"))
+        #expect(record.spec.hostID == joined.hostID)
+        #expect(record.spec.sshHostKey == original.ssh.publicKey.authorizedKeyLine())
+        let failures = try fixture.core.store.search(AuditQuery(types: [AuthEvent.authFailed], node: "prod-db"))
+        #expect(failures.count == 1)
+        #expect(failures.first?.event.remoteAddr == "10.6.6.6")
+
+        // The refused join did not use the token up: after an admin removes the node, it joins.
+        try fixture.core.admin.remove(.node, name: "prod-db")
+        let replacement = try fixture.core.join.join(try attacker.joinRequest(token: stolen.secret, node: "prod-db"), remoteAddress: nil)
+        #expect(replacement.hostID != joined.hostID)
+    }
+
+    @Test func aTokenMadeForANameHandsItToANewKeyAndAdmitsNoOtherName() throws {
+        let fixture = try Fixture()
+        let first = try fixture.core.tokens.create(type: .node, ttl: .hours(1))
+        let joined = try fixture.core.join.join(try ClientKeys().joinRequest(token: first.secret, node: "prod-db"), remoteAddress: nil)
+
+        let named = try fixture.core.tokens.create(type: .node, ttl: .hours(1), node: "prod-db")
+        let newMachine = ClientKeys()
+        let wrongName = try #require(throws: TetherError.self) {
+            try fixture.core.join.join(try newMachine.joinRequest(token: named.secret, node: "robot-17"), remoteAddress: nil)
+        }
+        #expect(wrongName.message == "join token \(named.token.name) is for node prod-db, not robot-17; set node.name to prod-db or make a token for robot-17.")
+        let replaced = try fixture.core.join.join(try newMachine.joinRequest(token: named.secret, node: "prod-db"), remoteAddress: nil)
+        #expect(replaced.hostID != joined.hostID)
+        #expect(try fixture.core.resources.node("prod-db")?.spec.sshHostKey == newMachine.ssh.publicKey.authorizedKeyLine())
+        #expect(throws: TetherError.self) { try fixture.core.tokens.create(type: .trustedCluster, ttl: .hours(1), node: "prod-db") }
+        #expect(throws: TetherError.self) { try fixture.core.tokens.create(type: .node, ttl: .hours(1), node: "prod*") }
+    }
+
+    @Test func nodeNamesThatOpenSSHReadsAsPatternsOrMarkersAreRefused() throws {
+        let fixture = try Fixture()
+        let issued = try fixture.core.tokens.create(type: .node, ttl: .hours(1), reusable: true)
+        for name in ["*", "db,prod-db", "@cert-authority", "-oProxyCommand=x", "a b", "db.", "x\nhost"] {
+            let refused = try #require(throws: TetherError.self) {
+                try fixture.core.join.join(try ClientKeys().joinRequest(token: issued.secret, node: name), remoteAddress: nil)
+            }
+            #expect(refused.code == .invalidArgument)
+            #expect(refused.message.hasSuffix("is not a valid node name; use letters, digits, - and _ in dot-separated parts that each start with a letter or digit (at most 253 characters), e.g. robot-17."))
+        }
+        #expect(try fixture.core.resources.nodes().isEmpty)
+    }
+
+    @Test func aJoinStoresOnlyTheKeyNotWhatItsLineCarries() throws {
+        let fixture = try Fixture()
+        let issued = try fixture.core.tokens.create(type: .node, ttl: .hours(1))
+        let keys = ClientKeys()
+        var request = try keys.joinRequest(token: issued.secret, node: "robot-17")
+        request.sshPublicKey += " comment\n@cert-authority * " + SSHPrivateKey.generate(.ed25519).publicKey.authorizedKeyLine()
+        #expect(throws: TetherError.self) { try fixture.core.join.join(request, remoteAddress: nil) }
+        request.sshPublicKey = keys.ssh.publicKey.authorizedKeyLine(comment: "root@robot-17")
+        _ = try fixture.core.join.join(request, remoteAddress: nil)
+        #expect(try fixture.core.resources.node("robot-17")?.spec.sshHostKey == keys.ssh.publicKey.authorizedKeyLine())
     }
 }

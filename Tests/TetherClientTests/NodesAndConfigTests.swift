@@ -2,6 +2,7 @@ import Foundation
 import TetherAPI
 import TetherClient
 import TetherCore
+import TetherIdentity
 import Testing
 
 @Suite struct NodesAndConfigTests {
@@ -39,13 +40,32 @@ import Testing
             #expect(config.contains("    IdentityFile \"\(store.sshKeyPath)\"\n"))
             #expect(config.contains("    CertificateFile \"\(store.sshCertificatePath)\"\n"))
             #expect(config.contains("    IdentitiesOnly yes\n"))
-            #expect(config.contains("    UserKnownHostsFile \"\(store.knownHostsPath)\"\n"))
+            #expect(config.contains("    UserKnownHostsFile \"\(store.knownHostsPath(cluster: "acme"))\"\n"))
             #expect(config.contains("    StrictHostKeyChecking yes\n"))
-            let knownHosts = try String(contentsOfFile: store.knownHostsPath, encoding: .utf8)
+            let knownHosts = try String(contentsOfFile: store.knownHostsPath(cluster: "acme"), encoding: .utf8)
             let lines = knownHosts.split(separator: "\n")
             #expect(lines.count == 2)
             #expect(lines.first == "robot-17.acme \(fixture.node.hostKey.authorizedKeyLine)"[...])
         }
+    }
+
+    @Test func knownHostsHoldOnlyValidNamesAndExactlyOneKeyEach() {
+        let key = SSHPrivateKey.generate(.ed25519).publicKey.authorizedKeyLine()
+        let other = SSHPrivateKey.generate(.ed25519).publicKey.authorizedKeyLine()
+        func node(_ name: String, _ hostKey: String, cluster: String = "leaf") -> NodeSummary {
+            NodeSummary(name: name, hostID: "h", cluster: cluster, labels: [:], tunnel: true, online: true, lastSeen: "", sshHostKey: hostKey)
+        }
+        let text = OpenSSHConfig.knownHosts([
+            node("db", key + " x\n@cert-authority *.root " + other),
+            node("*", key), node("db,prod-db.root", key), node("@revoked", key),
+            node("prod-db", "  " + key + " comment\n"),
+            node("web", key, cluster: "root"),
+        ], cluster: "leaf")
+        #expect(text == "prod-db.leaf \(key)\n")
+        // Each cluster has its own file, named so that no cluster name escapes the directory.
+        let store = ProfileStore(directory: "/home/a/.tether")
+        #expect(store.knownHostsPath(cluster: "leaf") == "/home/a/.tether/known_hosts.d/leaf")
+        #expect(store.knownHostsPath(cluster: "../x") == "/home/a/.tether/known_hosts.d/%2E%2E%2Fx")
     }
 
     @Test func percentSignsInPathsAreEscapedForSSH() {

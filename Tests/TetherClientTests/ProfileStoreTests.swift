@@ -41,12 +41,12 @@ import Testing
         defer { home.remove() }
         let store = ProfileStore(directory: home.path("tether"))
         try store.save(try sampleIdentity())
-        try store.saveKnownHosts("robot-17.acme ssh-ed25519 AAAA\n")
+        try store.saveKnownHosts(["acme": "robot-17.acme ssh-ed25519 AAAA\n"])
 
         try store.remove()
 
         #expect(!FileManager.default.fileExists(atPath: store.sshKeyPath))
-        #expect(!FileManager.default.fileExists(atPath: store.knownHostsPath))
+        #expect(!FileManager.default.fileExists(atPath: store.knownHostsDirectory))
         let error = #expect(throws: TetherError.self) { try store.load() }
         #expect(error?.code == .notFound)
         #expect(error?.message.contains("tether login") == true)

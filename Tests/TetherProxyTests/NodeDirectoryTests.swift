@@ -14,6 +14,7 @@ private final class ChangingInventory: NodeDirectorySource {
     }
     func nodeRoutes() throws -> [NodeRoute] { routes.withLockedValue { $0 } }
     func visibleHostIDs(user: String, roles: [String]) throws -> Set<String> { user == "alice" ? visibleToAlice : [] }
+    func isNode(hostID: String) throws -> Bool { routes.withLockedValue { $0.contains { $0.hostID == hostID } } }
 }
 
 @Suite struct NodeDirectoryTests {

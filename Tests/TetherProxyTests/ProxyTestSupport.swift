@@ -42,6 +42,7 @@ struct StaticDirectory: NodeDirectorySource {
     var hidden: Set<String> = []
     func nodeRoutes() throws -> [NodeRoute] { routes }
     func visibleHostIDs(user: String, roles: [String]) throws -> Set<String> { Set(routes.map(\.hostID)).subtracting(hidden) }
+    func isNode(hostID: String) throws -> Bool { routes.contains { $0.hostID == hostID } }
 }
 
 /// A root cluster's leaves, fixed for the test; no trusted roots.
@@ -55,12 +56,12 @@ struct StaticLeaves: FederationAuthority {
     func translateTLSCertificate(_ der: [UInt8], from root: String, clientAddress: String?, listing: Bool) async throws -> [UInt8] {
         try await NoFederation().translateTLSCertificate(der, from: root, clientAddress: clientAddress, listing: listing)
     }
-}
     func lockSetForLeaves() throws -> RootLockSet { try NoFederation().lockSetForLeaves() }
     func waitForPolicyChange(from generation: Int64, limit: Duration) async {
         await NoFederation().waitForPolicyChange(from: generation, limit: limit)
     }
     func applyRootLocks(_ set: RootLockSet, from root: String) throws -> Int { try NoFederation().applyRootLocks(set, from: root) }
+}
 
 /// A proxy running in the test, on a free port, with what it reported.
 final class RunningProxy: Sendable {

@@ -9,10 +9,14 @@ import TetherStorage
 /// Nodes joining the cluster with a token, proving they hold the keys they
 /// want certified.
 ///
-/// Host IDs: a node that joins under a name already known, with the SSH host
-/// key already on record, keeps its host ID (it re-joined without losing its
-/// identity); with any other key it is a new machine (or one that lost its
-/// identity) and gets a new host ID, replacing the old record.
+/// Names: a node name belongs to the host key that joined under it. The
+/// same key joining again (a reinstall that kept the host key) keeps its host
+/// ID. Another key (a new machine, or one that lost its identity) may take
+/// the name only once an administrator removed the node
+/// (`tetherctl rm node/NAME`), or with a token made for that name
+/// (`tetherctl tokens add --type node --node NAME`); it gets a new host ID.
+/// Otherwise any node token would let its holder take over `prod-db`: its
+/// routes, and the host key users pin.
 public struct JoinService: Sendable {
     let authority: ClusterAuthority
     let resources: ClusterResources
@@ -26,6 +30,7 @@ public struct JoinService: Sendable {
     public static let hostCertificateTTL = TimeSpan(seconds: 90 * 86_400)
 
     public func join(_ request: JoinRequest, remoteAddress: String?) throws(TetherError) -> JoinResponse {
+        try NodeName.check(request.nodeName)
         let sshKey = try ClientPublicKeys.ssh(request.sshPublicKey)
         let tlsKey = try ClientPublicKeys.tls(request.tlsPublicKey)
         guard let proofBytes = Data(base64Encoded: request.proof),
@@ -38,20 +43,47 @@ public struct JoinService: Sendable {
         }
         let token: Token
         do {
-            token = try tokens.redeem(request.token, as: .node)
+            token = try tokens.token(request.token, as: .node)
+        } catch {
+            try audit.refusal("invalid join token", remoteAddress: remoteAddress) { $0.node = request.nodeName }
+            throw error
+        }
+        if let named = token.spec.node, named != request.nodeName {
+            let reason = "join token \(token.name) is for node \(named), not \(request.nodeName)"
+            try audit.refusal(reason, remoteAddress: remoteAddress) { $0.node = request.nodeName }
+            throw TetherError(.accessDenied, reason + "; set node.name to \(named) or make a token for \(request.nodeName).")
+        }
+        let listen = try request.listen.map { address throws(TetherError) in try HostPort(parsing: address).description }
+
+        // A token is used up only by a join that succeeds.
+        let previous = try resources.node(request.nodeName)
+        let hostID: String
+        if let previous, let held = previous.spec.sshHostKey, (try? SSHPublicKey(authorizedKeyLine: held)) == sshKey, let kept = previous.spec.hostID {
+            hostID = kept
+        } else if let previous, token.spec.node != request.nodeName {
+            throw try nameTaken(previous, by: sshKey, remoteAddress: remoteAddress)
+        } else {
+            hostID = UUID().uuidString.lowercased()
+        }
+        do {
+            try tokens.useUp(token)
         } catch {
             try audit.refusal("invalid join token", remoteAddress: remoteAddress) { $0.node = request.nodeName }
             throw error
         }
 
         // Labels come with the first heartbeat; until then the token's stand in.
-        let previous = try resources.node(request.nodeName)
-        let hostID = previous.flatMap { $0.spec.sshHostKey == request.sshPublicKey ? $0.spec.hostID : nil } ?? UUID().uuidString.lowercased()
+        // The address (or the tunnel) is fixed here: heartbeats must repeat it.
         let node = NodeResource(
             metadata: ResourceMetadata(name: request.nodeName, labels: token.spec.labels),
-            spec: NodeSpec(hostname: request.nodeName, hostID: hostID, sshHostKey: request.sshPublicKey)
+            spec: NodeSpec(hostname: request.nodeName, addr: listen, tunnel: listen == nil, hostID: hostID, sshHostKey: sshKey.authorizedKeyLine())
         )
-        try resources.put(.node(node), mode: .replace)
+        do {
+            try resources.put(.node(node), mode: previous == nil ? .createOnly : .replace)
+        } catch where error.code == .alreadyExists {
+            // Another key joined under this name a moment ago.
+            throw try nameTaken(try resources.node(request.nodeName) ?? node, by: sshKey, remoteAddress: remoteAddress)
+        }
 
         let certificates = try certify(node: request.nodeName, hostID: hostID, sshKey: sshKey, tlsKey: tlsKey, serves: !request.addresses.isEmpty)
 
@@ -81,11 +113,8 @@ extension JoinService {
     /// removed (`tetherctl rm node/NAME`: it must join again) or while it is
     /// locked.
     public func renew(_ request: HostRenewalRequest, hostID: String, remoteAddress: String?) throws(TetherError) -> HostRenewalResponse {
-        guard let node = try resources.node(hostID: hostID) else {
-            let reason = "host \(hostID) asked to renew its certificates but is no node of this cluster"
-            try audit.refusal(reason, remoteAddress: remoteAddress) { $0.fields["host_id"] = .string(hostID) }
-            throw TetherError(.accessDenied, reason + " (removed?); join it again with a new token.")
-        }
+        let node = try RegisteredHosts(resources: resources, audit: audit).node(
+            hostID: hostID, remoteAddress: remoteAddress, "asked to renew its certificates")
         if let lock = try resources.activeLock(on: .node(node.name), at: clock.now()) {
             let reason = "node \(node.name) is locked\(lock.spec.message.map { ": \($0)" } ?? "")"
             try audit.refusal(reason, remoteAddress: remoteAddress) { $0.node = node.name }
@@ -105,6 +134,17 @@ extension JoinService {
             event.fields["host_id"] = .string(hostID)
         }
         return HostRenewalResponse(sshHostCertificate: certificates.ssh, tlsCertificate: certificates.tls)
+    }
+
+    /// The audited refusal of a join under the name `holder` holds, with another key.
+    private func nameTaken(_ holder: NodeResource, by key: SSHPublicKey, remoteAddress: String?) throws(TetherError) -> TetherError {
+        let name = holder.name
+        let reason = "node name \(name) is taken by host \(holder.spec.hostID ?? "?") with another host key"
+        try audit.refusal(reason, remoteAddress: remoteAddress) { event in
+            event.node = name
+            event.fields["ssh_fingerprint"] = .string(key.fingerprint)
+        }
+        return TetherError(.accessDenied, reason + "; to give the name to this machine remove the node first (tetherctl rm node/\(name)) or join with a token made by tetherctl tokens add --type node --node \(name).")
     }
 
     /// The SSH host certificate (authorized-keys line) and TLS certificate

@@ -25,6 +25,12 @@ public struct LoginService: Sendable {
     /// as much time as a wrong password.
     private static let decoy = try? PasswordHash(hashing: "tether-decoy-password")
 
+    static let codeReused = TetherError(.accessDenied, "this one-time code was already used; wait for the next code from your authenticator and log in again.")
+
+    /// Serializes this process's read-check-write of credentials during
+    /// logins (the used TOTP step, a re-hashed password).
+    private static let credentialWrites = NSLock()
+
     public func login(_ request: LoginRequest, remoteAddress: String?) throws(TetherError) -> LoginResponse {
         let name = request.user
         if let until = throttle.lockedUntil(name) {
@@ -32,7 +38,7 @@ public struct LoginService: Sendable {
             try recordFailure(name, reason: reason, remoteAddress: remoteAddress, counts: false)
             throw TetherError(.accessDenied, "too many failed logins for \(name); wait a minute and try again.")
         }
-        let user = try authenticate(request, remoteAddress: remoteAddress)
+        let (user, rehashed) = try authenticate(request, remoteAddress: remoteAddress)
         throttle.recordSuccess(name)
 
         let checker = try resources.accessChecker(user: name, roleNames: user.spec.roles, traits: user.spec.traits, clock: clock)
@@ -59,6 +65,7 @@ public struct LoginService: Sendable {
             event.roles = roles
             event.remoteAddr = remoteAddress
             event.fields["method"] = .string(secondFactor == .otp ? "password+otp" : "password")
+            if rehashed { event.fields["password_rehashed"] = .bool(true) }
         }
         try audit.record(AuthEvent.certCreate) { event in
             event.user = name
@@ -78,7 +85,8 @@ public struct LoginService: Sendable {
         )
     }
 
-    private func authenticate(_ request: LoginRequest, remoteAddress: String?) throws(TetherError) -> User {
+    /// The user, and whether their password hash was just raised to today's cost.
+    private func authenticate(_ request: LoginRequest, remoteAddress: String?) throws(TetherError) -> (User, rehashed: Bool) {
         let name = request.user
         let stored = try credentials.credentials(of: name)
         guard let user = try resources.user(name), let encoded = stored?.passwordHash else {
@@ -86,7 +94,8 @@ public struct LoginService: Sendable {
             try recordFailure(name, reason: "unknown user or no password set", remoteAddress: remoteAddress)
             throw Self.badCredentials
         }
-        guard try PasswordHash(encoded: encoded).matches(request.password) else {
+        let hash = try PasswordHash(encoded: encoded)
+        guard hash.matches(request.password) else {
             try recordFailure(name, reason: "wrong password", remoteAddress: remoteAddress)
             throw Self.badCredentials
         }
@@ -95,12 +104,45 @@ public struct LoginService: Sendable {
                 try recordFailure(name, reason: "one-time password required but none enrolled", remoteAddress: remoteAddress)
                 throw TetherError(.accessDenied, "this cluster requires a one-time code but \(name) has none enrolled; ask an administrator to enrol one.")
             }
-            guard let code = request.otp, try TOTP(base32Secret: secret).verify(code, at: clock.now()) else {
+            guard let code = request.otp, let step = try TOTP(base32Secret: secret).matchingStep(code, at: clock.now()) else {
                 try recordFailure(name, reason: request.otp == nil ? "missing one-time code" : "wrong one-time code", remoteAddress: remoteAddress)
                 throw Self.badCredentials
             }
+            do {
+                try useOnce(step, of: name)
+            } catch where error == Self.codeReused {
+                try recordFailure(name, reason: "one-time code already used", remoteAddress: remoteAddress)
+                throw error
+            }
         }
-        return user
+        return (user, try strengthen(hash, of: name, password: request.password))
+    }
+
+    /// Records that `name` logged in with the code of TOTP `step`; a step at
+    /// or before the last one used is a replay (`codeReused`).
+    private func useOnce(_ step: Int64, of name: String) throws(TetherError) {
+        Self.credentialWrites.lock()
+        defer { Self.credentialWrites.unlock() }
+        try credentials.update(name) { stored throws(TetherError) in
+            if let last = stored.totpLastStep, step <= last { throw Self.codeReused }
+            stored.totpLastStep = step
+        }
+    }
+
+    /// Re-hashes a password stored with less than today's cost, now that
+    /// the user gave it; returns whether it did. Runs where the login runs:
+    /// on NIO's thread pool, never on an event loop.
+    private func strengthen(_ hash: PasswordHash, of name: String, password: String) throws(TetherError) -> Bool {
+        guard hash.parameters.isWeakerThanStandard else { return false }
+        let stronger = try PasswordHash(hashing: password)
+        let verified = hash.encoded
+        Self.credentialWrites.lock()
+        defer { Self.credentialWrites.unlock() }
+        try credentials.update(name) { stored in
+            // A password an administrator set meanwhile stays.
+            if stored.passwordHash == verified { stored.passwordHash = stronger.encoded }
+        }
+        return true
     }
 
     /// Audits a failed login and, if `counts`, feeds the throttle (auditing

@@ -2,19 +2,23 @@ import Foundation
 import TetherCore
 import TetherStorage
 
-/// A user's secrets: the password hash and the TOTP secret.
+/// A user's secrets: the password hash and the TOTP secret, with the last
+/// TOTP time step a login used (a code is good for one login).
 public struct Credentials: Codable, Sendable, Hashable {
     public var passwordHash: String?
     public var totpSecret: String?
+    public var totpLastStep: Int64?
 
-    public init(passwordHash: String? = nil, totpSecret: String? = nil) {
+    public init(passwordHash: String? = nil, totpSecret: String? = nil, totpLastStep: Int64? = nil) {
         self.passwordHash = passwordHash
         self.totpSecret = totpSecret
+        self.totpLastStep = totpLastStep
     }
 
     enum CodingKeys: String, CodingKey {
         case passwordHash = "password_hash"
         case totpSecret = "totp_secret"
+        case totpLastStep = "totp_last_step"
     }
 }
 
@@ -35,9 +39,9 @@ public struct CredentialStore: Sendable {
         }
     }
 
-    public func update(_ user: String, _ change: (inout Credentials) -> Void) throws(TetherError) {
+    public func update(_ user: String, _ change: (inout Credentials) throws(TetherError) -> Void) throws(TetherError) {
         var credentials = try credentials(of: user) ?? Credentials()
-        change(&credentials)
+        try change(&credentials)
         let json: Data
         do {
             json = try JSONEncoder().encode(credentials)

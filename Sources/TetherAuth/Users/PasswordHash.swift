@@ -19,8 +19,15 @@ public struct PasswordHash: Sendable, Hashable {
             self.parallelism = parallelism
         }
 
-        /// N = 2^15, r = 8, p = 1: 32 MiB and tens of milliseconds per hash.
-        public static let standard = Parameters(costExponent: 15, blockSize: 8, parallelism: 1)
+        /// N = 2^17, r = 8, p = 1: 128 MiB and about a quarter of a second
+        /// per hash (release build). Hashes made with less are re-hashed with
+        /// this at the user's next successful login.
+        public static let standard = Parameters(costExponent: 17, blockSize: 8, parallelism: 1)
+
+        /// Whether a hash made with these costs less than `standard`.
+        public var isWeakerThanStandard: Bool {
+            costExponent < Self.standard.costExponent || blockSize < Self.standard.blockSize
+        }
 
         /// Bounds for hashes read from storage, so an edited row cannot make
         /// one login take minutes or gigabytes.

@@ -47,14 +47,17 @@ public struct TOTP: Sendable, Hashable {
         code(forStep: step(at: time))
     }
 
-    /// Whether `code` is valid at `time` (within the allowed drift); compared in constant time.
-    public func verify(_ code: String, at time: Date) -> Bool {
+    /// The time step whose code `code` is, if it is valid at `time` (within
+    /// the allowed drift); compared in constant time. The caller refuses a
+    /// step at or before the last one used, so a code works once.
+    public func matchingStep(_ code: String, at time: Date) -> Int64? {
         let presented = Array(code.utf8)
         let current = step(at: time)
-        var matched = false
+        var matched: Int64?
         for drift in -allowedDrift...allowedDrift {
             // Every candidate is computed and compared, so timing does not tell which step matched.
-            matched = ConstantTime.equal(Array(self.code(forStep: current &+ drift).utf8), presented) || matched
+            let candidate = current &+ drift
+            if ConstantTime.equal(Array(self.code(forStep: candidate).utf8), presented) { matched = candidate }
         }
         return matched
     }

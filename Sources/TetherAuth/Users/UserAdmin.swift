@@ -56,7 +56,10 @@ public struct UserAdmin: Sendable {
     public func enrollTOTP(_ name: String) throws(TetherError) -> TOTP {
         try requireUser(name)
         let totp = TOTP.generate()
-        try credentials.update(name) { $0.totpSecret = totp.base32Secret }
+        try credentials.update(name) { stored in
+            stored.totpSecret = totp.base32Secret
+            stored.totpLastStep = nil
+        }
         try audit.record(AuthEvent.resource("totp", "create")) { $0.user = name }
         return totp
     }

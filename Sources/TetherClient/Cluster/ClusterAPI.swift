@@ -13,9 +13,12 @@ struct ClusterAPI {
 
     /// Nodes the user may see (only those called `name`, when about to
     /// reach one). `cluster` also travels as `Tether-Cluster` so a root proxy
-    /// can answer for a leaf.
+    /// can answer for a leaf. A leaf's answer is the leaf's word: a node
+    /// under a name no cluster may give (a pattern, a marker, a control
+    /// character for the terminal) is left out.
     func nodes(cluster: String, named name: String? = nil) async throws(TetherError) -> [NodeSummary] {
-        try await get(name.map(NodeQuery.lookup) ?? APIPath.nodes, cluster: cluster)
+        let nodes: [NodeSummary] = try await get(name.map(NodeQuery.lookup) ?? APIPath.nodes, cluster: cluster)
+        return nodes.filter { NodeName.isValid($0.name) }
     }
 
     /// The root cluster and its leaves, online or not.

@@ -1,5 +1,7 @@
 import Foundation
 import TetherAPI
+import TetherCore
+import TetherIdentity
 
 /// The OpenSSH client configuration `tether config` prints, so that stock
 /// `ssh LOGIN@NODE.CLUSTER` goes through `tether proxy ssh`, presents the
@@ -18,7 +20,7 @@ public enum OpenSSHConfig {
             IdentityFile \(configQuoted(store.sshKeyPath))
             CertificateFile \(configQuoted(store.sshCertificatePath))
             IdentitiesOnly yes
-            UserKnownHostsFile \(configQuoted(store.knownHostsPath))
+            UserKnownHostsFile \(configQuoted(store.knownHostsPath(cluster: cluster)))
             GlobalKnownHostsFile /dev/null
             StrictHostKeyChecking yes
             HostKeyAlgorithms ssh-ed25519,ecdsa-sha2-nistp256
@@ -26,13 +28,20 @@ public enum OpenSSHConfig {
         """
     }
 
-    /// known_hosts lines `NODE.CLUSTER KEY`, one per node of `cluster`.
-    /// Lowercase, because ssh lowercases the host name it looks up.
+    /// known_hosts lines `NODE.CLUSTER KEY`, one per node of `cluster`, for
+    /// that cluster's own file (so no cluster pins keys for another's names).
+    /// Only a valid node name and exactly one public key, written anew, reach
+    /// the file: never the text a cluster sent (a line break in it would add
+    /// `@cert-authority` or `@revoked` lines). Lowercase, because ssh
+    /// lowercases the host name it looks up.
     public static func knownHosts(_ nodes: [NodeSummary], cluster: String) -> String {
         nodes
-            .filter { $0.cluster == cluster && !$0.sshHostKey.isEmpty }
+            .filter { $0.cluster == cluster && NodeName.isValid($0.name) }
             .sorted { $0.name < $1.name }
-            .map { "\($0.name).\(cluster)".lowercased() + " " + $0.sshHostKey.trimmingCharacters(in: .whitespacesAndNewlines) + "\n" }
+            .compactMap { node in
+                guard let key = try? SSHPublicKey(authorizedKeyLine: node.sshHostKey) else { return nil }
+                return "\(node.name).\(cluster)".lowercased() + " " + key.authorizedKeyLine() + "\n"
+            }
             .joined()
     }
 

@@ -9,7 +9,7 @@ import TetherIdentity
 ///     keys/ssh_key-cert.pub   the SSH user certificate
 ///     keys/tls.key            P-256 private key (PKCS#8 PEM), 0600
 ///     keys/tls.pem            the X.509 client certificate
-///     known_hosts             node host keys, for stock ssh (`tether config`)
+///     known_hosts.d/CLUSTER   node host keys, one file per cluster, for stock ssh (`tether config`)
 public struct ProfileStore: Sendable {
     public let directory: String
 
@@ -32,7 +32,14 @@ public struct ProfileStore: Sendable {
     public var sshCertificatePath: String { keysDirectory + "/ssh_key-cert.pub" }
     public var tlsKeyPath: String { keysDirectory + "/tls.key" }
     public var tlsCertificatePath: String { keysDirectory + "/tls.pem" }
-    public var knownHostsPath: String { directory + "/known_hosts" }
+    public var knownHostsDirectory: String { directory + "/known_hosts.d" }
+
+    /// The known_hosts file of `cluster`'s nodes; the name is percent-encoded,
+    /// so no cluster name reaches outside the directory or another's file.
+    public func knownHostsPath(cluster: String) -> String {
+        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_@")
+        return knownHostsDirectory + "/" + (cluster.addingPercentEncoding(withAllowedCharacters: allowed) ?? "_")
+    }
 
     public var exists: Bool { FileManager.default.fileExists(atPath: profilePath) }
 
@@ -74,16 +81,22 @@ public struct ProfileStore: Sendable {
         return try readProfile()
     }
 
-    /// Removes the profile, keys, certificates and known_hosts.
+    /// Removes the profile, keys, certificates and known_hosts files.
     public func remove() throws(TetherError) {
         try SecureFile.remove(profilePath)
         try SecureFile.remove(keysDirectory)
-        try SecureFile.remove(knownHostsPath)
+        try SecureFile.remove(knownHostsDirectory)
     }
 
-    public func saveKnownHosts(_ text: String) throws(TetherError) {
+    /// Replaces every cluster's known_hosts file: `byCluster` maps a cluster
+    /// to its lines; clusters not in it keep no file.
+    public func saveKnownHosts(_ byCluster: [String: String]) throws(TetherError) {
         try SecureFile.makePrivateDirectory(directory)
-        try SecureFile.write(text, to: knownHostsPath, mode: 0o644)
+        try SecureFile.remove(knownHostsDirectory)
+        try SecureFile.makePrivateDirectory(knownHostsDirectory)
+        for (cluster, text) in byCluster {
+            try SecureFile.write(text, to: knownHostsPath(cluster: cluster), mode: 0o644)
+        }
     }
 
     private static func encode(_ profile: ClientProfile) throws(TetherError) -> String {

@@ -30,10 +30,11 @@ final class PinnedHostKey: NIOSSHClientServerAuthenticationDelegate {
         (try? SSHPublicKey(authorizedKeyLine: String(openSSHPublicKey: key)).fingerprint) ?? "(unknown type)"
     }
 
-    /// Parses the inventory's authorized-keys line for `node`.
+    /// Parses the inventory's authorized-keys line for `node`: exactly one
+    /// public key, whatever else the (perhaps a leaf's) line carried.
     static func parse(_ line: String, node: String) throws(TetherError) -> NIOSSHPublicKey {
         do {
-            return try NIOSSHPublicKey(openSSHPublicKey: line.trimmingCharacters(in: .whitespacesAndNewlines))
+            return try NIOSSHPublicKey(openSSHPublicKey: try SSHPublicKey(authorizedKeyLine: line).authorizedKeyLine())
         } catch {
             throw TetherError(.malformed, "the cluster lists no usable host key for node \(node) (\(error)); the node may need to re-join.")
         }

@@ -16,7 +16,13 @@ struct AuthorizedKeyLine {
 
     /// Splits a line into its parts. Options before the type name
     /// (authorized_keys `from=`, `command=`) are not supported here.
+    /// One line holds one key: a line break or other control character
+    /// inside it (a comment carrying a second known_hosts line) is refused.
     init(parsing line: String, context: String) throws(TetherError) {
+        let line = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !line.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\t" }) else {
+            throw TetherError(.malformed, "\(context) holds a line break or control character; it must be one line \"TYPE BASE64 [COMMENT]\".")
+        }
         let fields = line.split(maxSplits: 2, whereSeparator: \.isWhitespace)
         guard fields.count >= 2 else {
             throw TetherError(.malformed, "\(context) must read \"TYPE BASE64 [COMMENT]\", got \(fields.count) field(s).")
@@ -26,7 +32,7 @@ struct AuthorizedKeyLine {
         }
         self.typeName = String(fields[0])
         self.blob = Array(blob)
-        self.comment = fields.count == 3 ? String(fields[2]).trimmingCharacters(in: .whitespacesAndNewlines) : ""
+        self.comment = fields.count == 3 ? String(fields[2]) : ""
     }
 
     var text: String {

@@ -91,6 +91,13 @@ public struct NodeConfiguration: Sendable {
     public var isTunnel: Bool {
         if case .tunnel = reachability { true } else { false }
     }
+
+    /// host:port a direct node listens on, as it joins and heartbeats with
+    /// it (the proxy dials only what the node joined with); nil for a tunnel node.
+    public var listenAddress: String? {
+        guard case .direct(_, let listen) = reachability else { return nil }
+        return listen.description
+    }
 }
 
 /// A label whose value is the output of a command, refreshed every `period`.

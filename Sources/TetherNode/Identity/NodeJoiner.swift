@@ -32,7 +32,8 @@ public enum NodeJoiner {
             sshPublicKey: sshKey.publicKey.authorizedKeyLine(),
             tlsPublicKey: tlsKey.publicKey.pemRepresentation,
             proof: Data(proof.wireBlob).base64EncodedString(),
-            addresses: certificateAddresses(configuration.reachability)
+            addresses: certificateAddresses(configuration.reachability),
+            listen: configuration.listenAddress
         )
         let tls = try TLSSettings.client(credentials: nil, trustedCAPEMs: [discovered.tlsCA], applicationProtocols: [ALPN.http])
         let client = APIClient(server: server, tls: tls, expecting: .proxyOrAuth(of: discovered.cluster), eventLoopGroup: eventLoopGroup)

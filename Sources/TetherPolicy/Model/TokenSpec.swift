@@ -21,19 +21,23 @@ public struct TokenSpec: ResourceSpec {
     public var labels: Labels
     /// Whether the token survives its first use.
     public var reusable: Bool
+    /// The only node name a node token admits; it lets that name move to a
+    /// new host key (a replaced machine) without removing the node first.
+    public var node: String?
     /// Hex SHA-256 of the secret token: the auth service keeps only this,
     /// so a copy of the database lets nobody join.
     public var secretHash: String?
 
-    public init(type: TokenType, labels: Labels = [:], reusable: Bool = false, secretHash: String? = nil) {
+    public init(type: TokenType, labels: Labels = [:], reusable: Bool = false, node: String? = nil, secretHash: String? = nil) {
         self.type = type
         self.labels = labels
         self.reusable = reusable
+        self.node = node
         self.secretHash = secretHash
     }
 
     enum CodingKeys: String, CodingKey {
-        case type, labels, reusable
+        case type, labels, reusable, node
         case secretHash = "secret_hash"
     }
 
@@ -43,6 +47,7 @@ public struct TokenSpec: ResourceSpec {
             type: try container.decode(TokenType.self, forKey: .type),
             labels: try container.decode(.labels, or: [:]),
             reusable: try container.decode(.reusable, or: false),
+            node: try container.decodeIfPresent(String.self, forKey: .node),
             secretHash: try container.decodeIfPresent(String.self, forKey: .secretHash)
         )
     }

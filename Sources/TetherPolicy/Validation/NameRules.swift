@@ -1,3 +1,5 @@
+import TetherCore
+
 /// Names of resources, roles and clusters: letters, digits and `. _ @ -`.
 public enum NameRules {
     static let maximumLength = 253
@@ -20,5 +22,10 @@ public enum NameRules {
         guard isValid(name) else {
             throw FieldError(path, "\"\(name)\" is not a valid \(what); use at most \(maximumLength) letters, digits and . _ @ -.")
         }
+    }
+
+    /// Throws unless `name` follows `NodeName`'s stricter rule.
+    public static func checkNode(_ name: String, at path: FieldPath) throws(FieldError) {
+        guard NodeName.isValid(name) else { throw FieldError(path, NodeName.problem(name)) }
     }
 }

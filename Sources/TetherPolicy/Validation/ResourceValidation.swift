@@ -15,7 +15,11 @@ extension ResourceEnvelope where Spec: ValidatableSpec {
 
 extension ResourceMetadata {
     func validate(at path: FieldPath, kind: ResourceKind) throws(FieldError) {
-        try NameRules.check(name, at: path.key("name"), naming: "\(kind) name")
+        if kind == .node {
+            try NameRules.checkNode(name, at: path.key("name"))
+        } else {
+            try NameRules.check(name, at: path.key("name"), naming: "\(kind) name")
+        }
         try LabelRules.checkKeys(labels.keys, at: path.key("labels"))
     }
 }

@@ -12,6 +12,10 @@ extension UserSpec: ValidatableSpec {
 extension TokenSpec: ValidatableSpec {
     func validate(at path: FieldPath) throws(FieldError) {
         try LabelRules.checkKeys(labels.keys, at: path.key("labels"))
+        if let node {
+            guard type == .node else { throw FieldError(path.key("node"), "only node tokens name a node; remove node or use type node.") }
+            try NameRules.checkNode(node, at: path.key("node"))
+        }
     }
 }
 
@@ -60,7 +64,7 @@ extension LockSpec: ValidatableSpec {
     func validate(at path: FieldPath) throws(FieldError) {
         switch target {
         case .user(let name): try NameRules.check(name, at: path.key("target").key("user"), naming: "user name")
-        case .node(let name): try NameRules.check(name, at: path.key("target").key("node"), naming: "node name")
+        case .node(let name): try NameRules.checkNode(name, at: path.key("target").key("node"))
         }
         if let origin {
             guard case .user = target else {

@@ -1,6 +1,8 @@
+import Foundation
 import NIOConcurrencyHelpers
 import TetherAPI
 import TetherCore
+import TetherTunnel
 
 /// How the proxy reaches one node.
 public struct NodeRoute: Sendable, Equatable {
@@ -27,6 +29,8 @@ public protocol NodeDirectorySource: Sendable {
     func nodeRoutes() throws -> [NodeRoute]
     /// Host ids of the nodes a user holding `roles` sees in `tether ls`.
     func visibleHostIDs(user: String, roles: [String]) throws -> Set<String>
+    /// Whether `hostID` is a node of the cluster now (not removed by an administrator).
+    func isNode(hostID: String) throws -> Bool
 }
 
 /// Who asks to be routed to a node: a user, the roles their certificate
@@ -58,6 +62,32 @@ final class NodeDirectory: Sendable {
     func refresh() throws {
         let list = try source.nodeRoutes()
         routes.withLockedValue { $0 = Dictionary(grouping: list, by: \.name) }
+    }
+
+    /// Refreshes, then closes the connections (tunnels, dialled direct
+    /// nodes) of nodes that are no longer in the inventory: a node an
+    /// administrator removed loses its tunnel within one refresh, though its
+    /// certificate still runs. Connections newer than the inventory read are
+    /// left alone (a node that joined a moment ago).
+    func refresh(closingRemovedIn registry: TunnelRegistry) throws {
+        let readAt = Date()
+        try refresh()
+        let nodes = routes.withLockedValue { Set($0.values.joined().map(\.hostID)) }
+        for tunnel in registry.connected where tunnel.connectedAt < readAt {
+            guard case .node(let hostID) = TunnelPeer(registryID: tunnel.peerID), !nodes.contains(hostID) else { continue }
+            registry.close(peerID: tunnel.peerID)
+        }
+    }
+
+    /// Whether `hostID` may hold a tunnel as a node: asks the inventory, not
+    /// the cache, so a node that joined a moment ago is not turned away.
+    /// Blocking: call it off the event loop.
+    func isNode(hostID: String) throws(TetherError) -> Bool {
+        do {
+            return try source.isNode(hostID: hostID)
+        } catch {
+            throw (error as? TetherError) ?? TetherError(.unavailable, "the proxy cannot read whether host \(hostID) is a node: \(error).")
+        }
     }
 
     /// The one node called `name` (or whose host id is `name`) that `viewer`

@@ -17,6 +17,7 @@ struct TokensCommand: ParsableCommand {
         @Option(help: "How long the token is valid, e.g. 30m, 1h.") var ttl: String = "30m"
         @Option(help: "Labels for nodes joining with it, k=v,k2=v2.") var labels: String?
         @Flag(help: "Allow more than one use.") var reusable = false
+        @Option(help: "The only node name the token admits; it may take that name over from another host key (a replaced machine).") var node: String?
         @Option(help: "text, json or yaml.") var format: OutputFormat = .text
 
         struct Issued: Encodable {
@@ -31,7 +32,7 @@ struct TokensCommand: ParsableCommand {
                 throw TetherError(.invalidArgument, "token type \"\(type)\" is unknown; use node or trusted_cluster.")
             }
             let issued = try cluster.open().tokens.create(
-                type: tokenType, ttl: try TimeSpan(parsing: ttl), labels: try LabelText.parse(labels ?? ""), reusable: reusable)
+                type: tokenType, ttl: try TimeSpan(parsing: ttl), labels: try LabelText.parse(labels ?? ""), reusable: reusable, node: node)
             let output = Issued(token: issued.secret, id: issued.token.name, type: tokenType.rawValue,
                                 expires: Printing.time(issued.token.metadata.expires))
             try Printing.emit(output, as: format) { issued.secret }
@@ -46,8 +47,8 @@ struct TokensCommand: ParsableCommand {
         func execute() throws(TetherError) {
             let tokens = try cluster.open().tokens.list()
             try Printing.emitResources(tokens.map(Resource.token), as: format) {
-                TextTable(headers: ["ID", "TYPE", "LABELS", "REUSABLE", "EXPIRES"], rows: tokens.map {
-                    [$0.name, $0.spec.type.rawValue, LabelText.format($0.spec.labels), $0.spec.reusable ? "yes" : "no",
+                TextTable(headers: ["ID", "TYPE", "NODE", "LABELS", "REUSABLE", "EXPIRES"], rows: tokens.map {
+                    [$0.name, $0.spec.type.rawValue, $0.spec.node ?? "-", LabelText.format($0.spec.labels), $0.spec.reusable ? "yes" : "no",
                      Printing.time($0.metadata.expires)]
                 })
             }

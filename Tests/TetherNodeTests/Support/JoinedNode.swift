@@ -20,7 +20,8 @@ func withJoinedNode(_ body: (AuthService, NodeConfiguration, NodeIdentity) async
         let server = HostPort(host: "127.0.0.1", port: try #require(await next.next()?.port))
         let configuration = NodeConfiguration(
             name: "robot-17", dataDirectory: directory.path("robot-17"),
-            reachability: .direct(authServer: server, listen: HostPort(host: "127.0.0.1", port: 0)),
+            // Never bound here: the address the node joins with and its heartbeats repeat.
+            reachability: .direct(authServer: server, listen: HostPort(host: "127.0.0.1", port: 3022)),
             joinToken: try auth.core.tokens.create(type: .node, ttl: .hours(1)).secret,
             firstContact: .pin(auth.core.authority.tlsCA.pin))
         let joined = try await NodeJoiner.join(configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
