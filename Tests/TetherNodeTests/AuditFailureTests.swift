@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOEmbedded
+import NIOPosix
 import NIOSSH
 import Testing
 import TetherAPI
@@ -57,6 +58,23 @@ import TetherTestSupport
         let lost = try #require(try node.events(NodeEventType.auditLost).first)
         #expect((lost.fields["failed_writes"]?.intValue ?? 0) >= 1)
         #expect(lost.fields["error"]?.stringValue?.contains("disk is full") == true)
+        await node.shutdown()
+    }
+
+    /// Finding 8: a port forward the spool cannot record is refused too.
+    @Test func aNodeThatCannotWriteItsSpoolRefusesPortForwards() async throws {
+        let node = try await NodeFixture(roles: [NodeFixture.role(portForwarding: true)])
+        let (key, certificate) = try node.issue(permissions: [.pty, .portForwarding])
+        let target = try await ServerBootstrap(group: node.group).bind(host: "127.0.0.1", port: 0).get()
+        defer { target.close(promise: nil) }
+        let connection = try await node.connect(login: "root", key: key, certificate: certificate)
+        let forward = SSHChannelType.DirectTCPIP(
+            targetHost: "127.0.0.1", targetPort: target.localAddress?.port ?? 0, originatorAddress: try SocketAddress(ipAddress: "127.0.0.1", port: 4000))
+        try await connection.openDirectTCPIP(forward)
+        try await breakSpool(node)
+        await #expect(throws: (any Error).self) { try await connection.openDirectTCPIP(forward) }
+        await connection.close()
+        #expect(try node.events(NodeEventType.portForward).count == 1)
         await node.shutdown()
     }
 

@@ -7,7 +7,8 @@ import TetherTunnel
 
 /// `direct-tcpip` channels (ssh -L): connects to the target from the node
 /// and splices the two, only when the certificate and the roles allow port
-/// forwarding. Both outcomes are audited.
+/// forwarding. Both outcomes are audited; with `on_spool_failure: refuse`
+/// a forward the spool cannot record is refused.
 enum DirectTCPIPForwarder {
     static func open(_ child: Channel, target: SSHChannelType.DirectTCPIP, admission: Admission, subject: AuditSubject, auditor: NodeAuditor) -> EventLoopFuture<Void> {
         let destination = "\(target.targetHost):\(target.targetPort)"
@@ -16,7 +17,13 @@ enum DirectTCPIPForwarder {
             auditor.emit(NodeAuditor.EventType.portForward, subject, fields: ["addr": .string(destination), "success": .bool(false), "reason": .string(reason)])
             return child.eventLoop.makeFailedFuture(TetherError(.accessDenied, reason + "."))
         }
-        auditor.emit(NodeAuditor.EventType.portForward, subject, fields: ["addr": .string(destination), "success": .bool(true)])
+        do {
+            try auditor.record([auditor.event(NodeAuditor.EventType.portForward, subject, fields: ["addr": .string(destination), "success": .bool(true)])])
+        } catch where auditor.onSpoolFailure == .refuse {
+            return child.eventLoop.makeFailedFuture(TetherError(.unavailable, "this node refuses port forwarding while it cannot write its audit log (\(error.message))"))
+        } catch {
+            // Logged and counted by the auditor; `continue` forwards unaudited.
+        }
         return ClientBootstrap(group: child.eventLoop)
             .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .connect(host: target.targetHost, port: target.targetPort)
