@@ -33,11 +33,7 @@ public struct AuditIngestion: Sendable {
             try audit.refusal(reason, remoteAddress: remoteAddress)
             throw TetherError(.accessDenied, reason + "; a node may only upload its own spool.")
         }
-        guard let node = try resources.node(hostID: hostID) else {
-            let reason = "host \(hostID) uploaded audit events but is no longer a node of cluster \(cluster)"
-            try audit.refusal(reason, remoteAddress: remoteAddress) { $0.fields["host_id"] = .string(hostID) }
-            throw TetherError(.accessDenied, reason + " (it was removed); join it again with a new token to resume.")
-        }
+        let node = try RegisteredHosts(resources: resources, audit: audit).node(hostID: hostID, remoteAddress: remoteAddress, "uploaded audit events")
         guard upload.events.count <= Self.maximumBatch else {
             throw TetherError(.invalidArgument, "an upload holds \(upload.events.count) events, more than \(Self.maximumBatch); send smaller batches.")
         }
