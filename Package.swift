@@ -263,6 +263,8 @@ let package = Package(
                 // A rogue leaf proxy in the test: the leaf's own CA, its tunnel, its answers.
                 "TetherAuth", "TetherAPI", "TetherIdentity", "TetherTransport", "TetherTunnel",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // A server presenting a stolen node's certificate.
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(name: "TetherCLITests", dependencies: ["TetherCore", "TetherTestSupport"]),
