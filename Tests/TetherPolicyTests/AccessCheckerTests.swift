@@ -193,6 +193,21 @@ struct AccessCheckerTests {
         #expect(locked.checkAccess(login: "root", node: robot17) == .denied(reason: "user alice is locked by lock \"l3\""))
     }
 
+    @Test("a user lock names the user's cluster: a root's alice and this cluster's alice are locked apart")
+    func lockOrigins() {
+        let clock = FixedWallClock(Date(timeIntervalSince1970: 1_769_882_400))
+        let local = Lock(metadata: ResourceMetadata(name: "local"), spec: LockSpec(target: .user("alice"), message: "local"))
+        let rooted = Lock(metadata: ResourceMetadata(name: "hub.lock-1"), spec: LockSpec(target: .user("alice"), message: "from hub.", origin: "hub"))
+        #expect(LockPolicy(locks: [local], clock: clock).lock(user: "alice", origin: "hub", node: "n") == nil)
+        #expect(LockPolicy(locks: [rooted], clock: clock).lock(user: "alice", origin: nil, node: "n") == nil)
+        #expect(LockPolicy(locks: [rooted], clock: clock).lock(user: "alice", origin: "other", node: "n") == nil)
+        #expect(LockPolicy(locks: [local, rooted], clock: clock).lock(user: "alice", origin: "hub", node: "n")?.name == "hub.lock-1")
+        // The message's own period does not end the sentence twice.
+        #expect(LockPolicy.reason(rooted) == "user alice of cluster hub is locked by lock \"hub.lock-1\": from hub")
+        let nodeLockWithOrigin = Resource.lock(Lock(metadata: ResourceMetadata(name: "x"), spec: LockSpec(target: .node("n"), origin: "hub")))
+        #expect(throws: TetherError.self) { try nodeLockWithOrigin.validate() }
+    }
+
     @Test("DenyWins: any deny beats every allow, the first allow answers, silence abstains")
     func denyWins() {
         struct Fixed: NodeAccessPolicy {
