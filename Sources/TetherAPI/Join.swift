@@ -11,13 +11,13 @@ public struct JoinRequest: Codable, Sendable, Equatable {
     /// Base64 of an SSH signature blob by the host key over
     /// `"tether-join:" + token + ":" + nodeName` (proof of possession).
     public var proof: String
-    /// A direct node's listen address(es), e.g. 127.0.0.1; empty for a
-    /// tunnel node. Non-empty asks for a certificate that may serve TLS to
-    /// the proxy; the addresses themselves are not certified (the proxy
-    /// checks the host ID the cluster assigned, not a name the node chose).
+    /// A direct node's listen host(s), e.g. 127.0.0.1; empty for a tunnel
+    /// node. Not certified: a node's TLS certificate names only the host ID
+    /// the cluster assigned, which the proxy checks.
     public var addresses: [String]
     /// host:port a direct node listens on: the only address the proxy will
-    /// ever dial for it (heartbeats must repeat it). Nil for a tunnel node.
+    /// ever dial for it (heartbeats must repeat it), and what lets its
+    /// certificate serve TLS. Nil for a tunnel node, whose certificate never does.
     public var listen: String?
 
     public init(
@@ -77,8 +77,8 @@ public struct JoinResponse: Codable, Sendable, Equatable {
 public struct HostRenewalRequest: Codable, Sendable, Equatable {
     /// PEM (SubjectPublicKeyInfo) of the node's TLS key.
     public var tlsPublicKey: String
-    /// As at join (a renewal's certificate serves TLS as the node's record
-    /// says: a direct node's does, a tunnel node's never).
+    /// As at join; not certified (a renewal's certificate serves TLS as the
+    /// node's record since its join says: a direct node's does, a tunnel node's never).
     public var addresses: [String]
 
     public init(tlsPublicKey: String, addresses: [String]) {

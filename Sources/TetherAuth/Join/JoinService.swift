@@ -85,7 +85,7 @@ public struct JoinService: Sendable {
             throw try nameTaken(try resources.node(request.nodeName) ?? node, by: sshKey, remoteAddress: remoteAddress)
         }
 
-        let certificates = try certify(node: request.nodeName, hostID: hostID, sshKey: sshKey, tlsKey: tlsKey, serves: !request.addresses.isEmpty)
+        let certificates = try certify(node: request.nodeName, hostID: hostID, sshKey: sshKey, tlsKey: tlsKey, serves: !node.spec.tunnel)
 
         try audit.record(AuthEvent.nodeJoin) { event in
             event.node = request.nodeName
@@ -125,7 +125,7 @@ extension JoinService {
         }
         let sshKey = try ClientPublicKeys.ssh(sshHostKey)
         let tlsKey = try ClientPublicKeys.tls(request.tlsPublicKey)
-        // What the node is on record as, not what it asks for now: a tunnel node's renewal never gains serverAuth.
+        // As on record since the join: a tunnel node's renewal never gains serverAuth.
         let certificates = try certify(node: node.name, hostID: hostID, sshKey: sshKey, tlsKey: tlsKey, serves: !node.spec.tunnel)
         try audit.record(AuthEvent.certCreate) { event in
             event.node = node.name
