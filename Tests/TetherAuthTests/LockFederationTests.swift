@@ -17,11 +17,9 @@ import TetherStorage
         defer { watching.cancel() }
         // tetherctl opens the same directory as a second AuthCore.
         let tetherctl = try AuthCore(cluster: Fixture.cluster, dataDirectory: fixture.directory.file("data"), clock: fixture.clock)
-        async let woken: Void = watch.waitForChange(from: before, limit: .seconds(60))
+        async let woken = watch.waitForChange(from: before, limit: .seconds(300))
         _ = try tetherctl.admin.lock(.user("alice"), ttl: nil, message: "gone")
-        let started = ContinuousClock.now
-        await woken
-        #expect(ContinuousClock.now - started < .seconds(30), "the watch waited for its limit, not the change")
+        #expect(await woken, "the watch waited for its limit, not the change")
         #expect(try watch.currentGeneration() > before)
         // Tokens are not policy: they leave the generation alone.
         let afterLock = try watch.currentGeneration()

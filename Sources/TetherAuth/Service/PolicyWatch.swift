@@ -36,9 +36,14 @@ public final class PolicyWatch: Sendable {
     }
 
     /// Reads the generation until cancelled, waking waiters when it moves.
+    /// The reads run on a thread of their own, so a burst of logins
+    /// hashing passwords on the shared pool cannot hold a change back.
     public func run() async {
+        let reader = NIOThreadPool(numberOfThreads: 1)
+        reader.start()
+        defer { reader.shutdownGracefully { _ in } }
         while !Task.isCancelled {
-            if let generation = try? await NIOThreadPool.singleton.runIfActive({ try self.store.policyGeneration() }) {
+            if let generation = try? await reader.runIfActive({ try self.store.policyGeneration() }) {
                 let woken = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
                     guard state.generation != generation else { return [] }
                     state.generation = generation
@@ -62,12 +67,13 @@ public final class PolicyWatch: Sendable {
         waiting.forEach { $0.resume() }
     }
 
-    /// Returns once the generation differs from `known`, or after `limit`
-    /// (the caller then answers with what it has: a full refresh), or when
-    /// the task is cancelled.
-    public func waitForChange(from known: Int64, limit: Duration) async {
+    /// Returns once the generation differs from `known` (true), or after
+    /// `limit` (false: the caller then answers with what it has, a full
+    /// refresh), or when the task is cancelled or the waiters released.
+    @discardableResult
+    public func waitForChange(from known: Int64, limit: Duration) async -> Bool {
         let id = UUID()
-        await withTaskGroup(of: Void.self) { group in
+        return await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 await withTaskCancellationHandler {
                     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -83,10 +89,15 @@ public final class PolicyWatch: Sendable {
                 } onCancel: {
                     self.state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.resume()
                 }
+                return true
             }
-            group.addTask { try? await Task.sleep(for: limit) }
-            await group.next()
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return false
+            }
+            let changed = await group.next() ?? false
             group.cancelAll()
+            return changed
         }
     }
 }
