@@ -153,11 +153,6 @@ struct AuthFederation: FederationAuthority {
     func translateTLSCertificate(_ der: [UInt8], from root: String, clientAddress: String?, listing: Bool) async throws -> [UInt8] {
         try await core.translator.translateTLS(der, from: root, clientAddress: clientAddress, listing: listing)
     }
-}
-
-/// Writes what the proxy reports to the cluster's audit log.
-struct ProxyAudit {
-    let core: AuthCore
 
     func lockSetForLeaves() throws -> RootLockSet {
         try core.rootLocks.lockSet()
@@ -170,6 +165,11 @@ struct ProxyAudit {
     func applyRootLocks(_ set: RootLockSet, from root: String) throws -> Int {
         try core.rootLocks.apply(set, from: root)
     }
+}
+
+/// Writes what the proxy reports to the cluster's audit log.
+struct ProxyAudit {
+    let core: AuthCore
 
     func record(_ event: ProxyEvent) throws(TetherError) {
         switch event {

@@ -66,6 +66,25 @@ enum SQLiteSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v4-policy-generation") { db in
+            // Bumped by every write to what nodes decide logins with (roles,
+            // users, locks), whichever process wrote it (tetherctl writes the
+            // file directly), so the auth service sees a change by reading one
+            // row: see `SQLiteStore.policyGeneration`.
+            try db.execute(sql: """
+                CREATE TABLE policy_generation (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+                INSERT INTO policy_generation (id, value) VALUES (1, 1);
+                CREATE TRIGGER policy_generation_on_insert AFTER INSERT ON resource
+                WHEN NEW.kind IN ('role', 'user', 'lock')
+                BEGIN UPDATE policy_generation SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER policy_generation_on_update AFTER UPDATE ON resource
+                WHEN NEW.kind IN ('role', 'user', 'lock') OR OLD.kind IN ('role', 'user', 'lock')
+                BEGIN UPDATE policy_generation SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER policy_generation_on_delete AFTER DELETE ON resource
+                WHEN OLD.kind IN ('role', 'user', 'lock')
+                BEGIN UPDATE policy_generation SET value = value + 1 WHERE id = 1; END;
+                """)
+        }
         migrator.registerMigration("v5-federation-ca-namespaces") { db in
             // Foreign CAs were `TYPE@CLUSTER` for trusted roots and registered
             // leaves alike, so a leaf named like a root replaced the root's.
@@ -86,25 +105,6 @@ enum SQLiteSchema {
                 UPDATE resource SET name = 'leaf.' || name, json = json_set(json, '$.metadata.name', 'leaf.' || name)
                     WHERE kind = 'cert_authority' AND name IN (SELECT name FROM foreign_ca WHERE is_leaf AND NOT is_root);
                 DROP TABLE foreign_ca;
-                """)
-        }
-        migrator.registerMigration("v4-policy-generation") { db in
-            // Bumped by every write to what nodes decide logins with (roles,
-            // users, locks), whichever process wrote it (tetherctl writes the
-            // file directly), so the auth service sees a change by reading one
-            // row: see `SQLiteStore.policyGeneration`.
-            try db.execute(sql: """
-                CREATE TABLE policy_generation (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
-                INSERT INTO policy_generation (id, value) VALUES (1, 1);
-                CREATE TRIGGER policy_generation_on_insert AFTER INSERT ON resource
-                WHEN NEW.kind IN ('role', 'user', 'lock')
-                BEGIN UPDATE policy_generation SET value = value + 1 WHERE id = 1; END;
-                CREATE TRIGGER policy_generation_on_update AFTER UPDATE ON resource
-                WHEN NEW.kind IN ('role', 'user', 'lock') OR OLD.kind IN ('role', 'user', 'lock')
-                BEGIN UPDATE policy_generation SET value = value + 1 WHERE id = 1; END;
-                CREATE TRIGGER policy_generation_on_delete AFTER DELETE ON resource
-                WHEN OLD.kind IN ('role', 'user', 'lock')
-                BEGIN UPDATE policy_generation SET value = value + 1 WHERE id = 1; END;
                 """)
         }
         migrator.registerMigration("v6-audit-spool-epoch") { db in
