@@ -207,7 +207,7 @@ let package = Package(
         // MARK: tests
 
         // Helpers shared by test targets: child processes, free ports, temp dirs.
-        .target(name: "TetherTestSupport", dependencies: ["TetherCore"], path: "Tests/TetherTestSupport"),
+        .target(name: "TetherTestSupport", dependencies: ["TetherCore", "TetherConfig"], path: "Tests/TetherTestSupport"),
 
         .testTarget(name: "TetherCoreTests", dependencies: ["TetherCore"]),
         .testTarget(name: "TetherIdentityTests", dependencies: ["TetherIdentity", "TetherCore", "TetherTestSupport"]),
@@ -224,7 +224,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TetherAuthTests",
-            dependencies: nio + ["TetherAuth", "TetherCore", "TetherIdentity", "TetherPolicy", "TetherStorage", "TetherAPI", "TetherTransport"]
+            dependencies: nio + ["TetherAuth", "TetherCore", "TetherIdentity", "TetherPolicy", "TetherStorage", "TetherAPI", "TetherTransport", "TetherConfig"]
         ),
         .testTarget(
             name: "TetherNodeTests",

@@ -18,6 +18,10 @@ extension TetherdConfiguration {
         }
         if let auth, auth.enabled {
             try AddressRules.checkHostPort(auth.listen, at: FieldPath.root.key("auth").key("listen"))
+            let costs = AuthSection.passwordCosts
+            guard costs.contains(auth.passwordCost) else {
+                throw FieldError(FieldPath.root.key("auth").key("password_cost"), "is \(auth.passwordCost); use log2 of scrypt's N from \(costs.lowerBound) to \(costs.upperBound) (default \(AuthSection.defaultPasswordCost)).")
+            }
         }
         if let proxy, proxy.enabled {
             let path = FieldPath.root.key("proxy")

@@ -78,6 +78,14 @@ public struct AuthSection: Codable, Sendable, Equatable {
     public var enabled: Bool
     public var listen: String
     public var secondFactor: SecondFactor
+    /// log2 of scrypt's N for new password hashes (`password_cost`).
+    public var passwordCost: Int
+
+    /// Below 2^15 a guess costs an attacker too little; above 2^20 one
+    /// login takes a GiB of memory.
+    public static let passwordCosts = 15...20
+    /// N = 2^17, 128 MiB per hash, as OWASP recommends for scrypt.
+    public static let defaultPasswordCost = 17
 
     public enum SecondFactor: String, Codable, Sendable, CaseIterable {
         case off, otp
@@ -90,12 +98,14 @@ public struct AuthSection: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case enabled, listen
         case secondFactor = "second_factor"
+        case passwordCost = "password_cost"
     }
 
-    public init(enabled: Bool = true, listen: String, secondFactor: SecondFactor = .off) {
+    public init(enabled: Bool = true, listen: String, secondFactor: SecondFactor = .off, passwordCost: Int = Self.defaultPasswordCost) {
         self.enabled = enabled
         self.listen = listen
         self.secondFactor = secondFactor
+        self.passwordCost = passwordCost
     }
 
     public init(from decoder: any Decoder) throws {
@@ -103,6 +113,7 @@ public struct AuthSection: Codable, Sendable, Equatable {
         enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
         listen = try container.decode(String.self, forKey: .listen)
         secondFactor = try container.decodeIfPresent(SecondFactor.self, forKey: .secondFactor) ?? .off
+        passwordCost = try container.decodeIfPresent(Int.self, forKey: .passwordCost) ?? Self.defaultPasswordCost
     }
 }
 

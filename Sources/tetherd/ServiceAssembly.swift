@@ -33,7 +33,8 @@ struct ServiceAssembly {
                     dataDirectory: dataDirectory,
                     listen: section.listen,
                     secondFactor: section.secondFactor == .otp ? .otp : .off,
-                    proxyPublicAddress: configuration.proxy?.publicAddr ?? configuration.proxy?.listen
+                    proxyPublicAddress: configuration.proxy?.publicAddr ?? configuration.proxy?.listen,
+                    passwordCost: .scrypt(costExponent: section.passwordCost)
                 ),
                 logger: Logger(label: "tether.auth")
             )

@@ -23,8 +23,8 @@ private struct Trust {
     init(roleMap: [RoleMapEntry] = [RoleMapEntry(remote: "^acme-(.*)$", local: ["site-$1"])]) throws {
         rootDirectory = try TemporaryDirectory()
         leafDirectory = try TemporaryDirectory()
-        root = try AuthCore(cluster: "hub", dataDirectory: rootDirectory.file("data"), clock: clock)
-        leaf = try AuthCore(cluster: "acme-dallas", dataDirectory: leafDirectory.file("data"), clock: clock)
+        root = try AuthCore(cluster: "hub", dataDirectory: rootDirectory.file("data"), passwordCost: testPasswordCost, clock: clock)
+        leaf = try AuthCore(cluster: "acme-dallas", dataDirectory: leafDirectory.file("data"), passwordCost: testPasswordCost, clock: clock)
         try leaf.admin.create([.role(Role(name: "site-support", spec: RoleSpec(
             allow: RoleConditions(logins: ["{{internal.logins}}"], nodeLabels: ["customer": ["acme"]]),
             options: RoleOptions(maxSessionTTL: .hours(1)))))], replace: false)
@@ -210,14 +210,14 @@ private struct Trust {
         let trust = try Trust()
         // hub is itself a leaf of corp: it verifies corp's users against corp's CAs.
         let corpDirectory = try TemporaryDirectory()
-        let corp = try AuthCore(cluster: "corp", dataDirectory: corpDirectory.file("data"), clock: trust.clock)
+        let corp = try AuthCore(cluster: "corp", dataDirectory: corpDirectory.file("data"), passwordCost: testPasswordCost, clock: trust.clock)
         let corpTrust = TrustedClusterSpec(enabled: true, token: nil, proxyAddr: "127.0.0.1:1", roleMap: [RoleMapEntry(remote: ".*", local: ["auditor"])])
         try trust.root.resources.put(.trustedCluster(TrustedCluster(name: "corp", spec: corpTrust)), mode: .createOnly)
         try ForeignAuthorities(resources: trust.root.resources).store(corp.authority.clusterInfo(proxyPublicAddress: nil), as: .root)
 
         // A tenant makes a cluster of its own called corp and registers it as a leaf of hub.
         let impostorDirectory = try TemporaryDirectory()
-        let impostor = try AuthCore(cluster: "corp", dataDirectory: impostorDirectory.file("data"), clock: trust.clock)
+        let impostor = try AuthCore(cluster: "corp", dataDirectory: impostorDirectory.file("data"), passwordCost: testPasswordCost, clock: trust.clock)
         let request = TrustRequest(
             token: try trust.root.tokens.create(type: .trustedCluster, ttl: .minutes(15)).secret,
             leaf: impostor.authority.clusterInfo(proxyPublicAddress: nil))

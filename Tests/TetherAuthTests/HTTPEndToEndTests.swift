@@ -17,7 +17,7 @@ import TetherTransport
     private func withAuthService(_ fixture: Fixture, _ body: (AuthService, String) async throws -> Void) async throws {
         let (addresses, continuation) = AsyncStream.makeStream(of: SocketAddress.self)
         let service = try AuthService(
-            configuration: .init(cluster: Fixture.cluster, dataDirectory: fixture.core.dataDirectory, listen: "127.0.0.1:0", clock: fixture.clock),
+            configuration: .init(cluster: Fixture.cluster, dataDirectory: fixture.core.dataDirectory, listen: "127.0.0.1:0", passwordCost: testPasswordCost, clock: fixture.clock),
             onListening: { continuation.yield($0) })
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await service.run() }

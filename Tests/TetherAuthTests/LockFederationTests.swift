@@ -16,7 +16,7 @@ import TetherStorage
         let watching = Task { await watch.run() }
         defer { watching.cancel() }
         // tetherctl opens the same directory as a second AuthCore.
-        let tetherctl = try AuthCore(cluster: Fixture.cluster, dataDirectory: fixture.directory.file("data"), clock: fixture.clock)
+        let tetherctl = try AuthCore(cluster: Fixture.cluster, dataDirectory: fixture.directory.file("data"), passwordCost: testPasswordCost, clock: fixture.clock)
         async let woken = watch.waitForChange(from: before, limit: .seconds(300))
         _ = try tetherctl.admin.lock(.user("alice"), ttl: nil, message: "gone")
         #expect(await woken, "the watch waited for its limit, not the change")

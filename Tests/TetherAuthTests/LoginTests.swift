@@ -96,7 +96,7 @@ import X509
         _ = try fixture.core.login.login(keys.loginRequest(otp: code), remoteAddress: nil)
 
         // The auth service restarted: the used step is on disk.
-        let restarted = try AuthCore(cluster: Fixture.cluster, dataDirectory: fixture.directory.file("data"), secondFactor: .otp, clock: fixture.clock)
+        let restarted = try AuthCore(cluster: Fixture.cluster, dataDirectory: fixture.directory.file("data"), secondFactor: .otp, passwordCost: testPasswordCost, clock: fixture.clock)
         let replay = try #require(throws: TetherError.self) {
             try restarted.login.login(keys.loginRequest(otp: code), remoteAddress: "10.6.6.6")
         }
@@ -113,7 +113,7 @@ import X509
     }
 
     @Test func aPasswordHashedWithLessThanTodaysCostIsRehashedAtTheNextLogin() throws {
-        let fixture = try Fixture()
+        let fixture = try Fixture(passwordCost: .standard)
         try fixture.addFieldTech()
         let credentials = CredentialStore(store: fixture.core.store)
         let old = try PasswordHash(hashing: Fixture.password, parameters: .init(costExponent: 15, blockSize: 8, parallelism: 1))

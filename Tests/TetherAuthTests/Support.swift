@@ -2,9 +2,14 @@ import Crypto
 import Foundation
 import TetherAPI
 import TetherAuth
+import TetherConfig
 import TetherCore
 import TetherIdentity
 import TetherPolicy
+
+/// What these tests hash passwords with: the lowest cost the configuration
+/// accepts, as in TetherTestSupport's `TestPasswordCost` (which says why).
+let testPasswordCost = PasswordHash.Parameters.scrypt(costExponent: AuthSection.passwordCosts.lowerBound)
 
 /// A fresh directory under the system temp dir, removed when released.
 final class TemporaryDirectory: Sendable {
@@ -43,10 +48,12 @@ struct Fixture {
     let clock: SteppingClock
     let core: AuthCore
 
-    init(secondFactor: SecondFactor = .off, clock: SteppingClock = SteppingClock()) throws {
+    init(secondFactor: SecondFactor = .off, clock: SteppingClock = SteppingClock(),
+         passwordCost: PasswordHash.Parameters = testPasswordCost) throws {
         directory = try TemporaryDirectory()
         self.clock = clock
-        core = try AuthCore(cluster: Self.cluster, dataDirectory: directory.file("data"), secondFactor: secondFactor, clock: clock)
+        core = try AuthCore(cluster: Self.cluster, dataDirectory: directory.file("data"), secondFactor: secondFactor,
+                            passwordCost: passwordCost, clock: clock)
     }
 
     /// Role `field-tech`: logins `diagnostics` and the user's own, nodes of customer acme, 1h max.

@@ -59,6 +59,7 @@ import TetherCore
         ("data_dir: d\nauth:\n  listen: 127.0.0.1:3025\n", "cluster: is missing"),
         ("cluster: c\ndata_dir: d\nauth:\n  listen: nowhere\n", "line 4, auth.listen: \"nowhere\" is not host:port"),
         ("cluster: c\ndata_dir: d\nauth:\n  listen: 127.0.0.1:1\n  second_factor: sms\n", "line 5, auth.second_factor: \"sms\" is not one of off, otp."),
+        ("cluster: c\ndata_dir: d\nauth:\n  listen: 127.0.0.1:1\n  password_cost: 12\n", "auth.password_cost: is 12; use log2 of scrypt's N from 15 to 20 (default 17)."),
         ("data_dir: d\nnode:\n  name: n\n  proxy_server: p:1\n  auth_server: a:2\n", "node.proxy_server: is set together with auth_server"),
         ("data_dir: d\nnode:\n  name: n\n  proxy_server: p:1\n  listen: 127.0.0.1:3022\n", "node.listen: is set on a tunnel node"),
         ("data_dir: d\nnode:\n  name: n\n  proxy_server: p:1\n  ca_pin: sha256:xyz\n", "node.ca_pin: \"sha256:xyz\" is not a CA pin"),

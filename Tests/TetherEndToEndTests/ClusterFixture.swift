@@ -190,6 +190,7 @@ final class ClusterFixture: StoppableFixture {
             data_dir: \(directory.path("auth"))
             auth:
               listen: 127.0.0.1:\(authPort)
+              password_cost: \(TestPasswordCost.exponent)
             proxy:
               listen: 127.0.0.1:\(proxyPort)
               keepalive_interval: 1s

@@ -230,6 +230,7 @@ final class NATCluster {
             data_dir: \(lab.directory.path(name))
             auth:
               listen: 127.0.0.1:\(NATLab.authPort)
+              password_cost: \(TestPasswordCost.exponent)
             proxy:
               listen: \(proxyAddress)
               keepalive_interval: \(NATLab.keepaliveInterval)

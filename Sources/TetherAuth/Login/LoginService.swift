@@ -16,14 +16,16 @@ public struct LoginService: Sendable {
     let clock: any WallClock
     let secondFactor: SecondFactor
     let proxyPublicAddress: String?
+    /// What new hashes cost; weaker stored ones are re-hashed at login.
+    let passwordCost: PasswordHash.Parameters
 
     /// The one answer for an unknown user and a wrong password, so that
     /// logins do not reveal which user names exist.
     static let badCredentials = TetherError(.verificationFailed, "invalid user name, password or one-time code; check them and try again.")
 
-    /// Hashed when the user does not exist, so that an unknown name costs
-    /// as much time as a wrong password.
-    private static let decoy = try? PasswordHash(hashing: "tether-decoy-password")
+    /// Salt of the hash derived when the user does not exist, so that an
+    /// unknown name costs as much time as a wrong password.
+    private static let decoySalt = "tether-decoy-salt"
 
     static let codeReused = TetherError(.accessDenied, "this one-time code was already used; wait for the next code from your authenticator and log in again.")
 
@@ -90,7 +92,7 @@ public struct LoginService: Sendable {
         let name = request.user
         let stored = try credentials.credentials(of: name)
         guard let user = try resources.user(name), let encoded = stored?.passwordHash else {
-            _ = Self.decoy?.matches(request.password)
+            PasswordHash.spendTime(deriving: request.password, salt: Self.decoySalt, passwordCost)
             try recordFailure(name, reason: "unknown user or no password set", remoteAddress: remoteAddress)
             throw Self.badCredentials
         }
@@ -133,8 +135,8 @@ public struct LoginService: Sendable {
     /// the user gave it; returns whether it did. Runs where the login runs:
     /// on NIO's thread pool, never on an event loop.
     private func strengthen(_ hash: PasswordHash, of name: String, password: String) throws(TetherError) -> Bool {
-        guard hash.parameters.isWeakerThanStandard else { return false }
-        let stronger = try PasswordHash(hashing: password)
+        guard hash.parameters.isWeaker(than: passwordCost) else { return false }
+        let stronger = try PasswordHash(hashing: password, parameters: passwordCost)
         let verified = hash.encoded
         Self.credentialWrites.lock()
         defer { Self.credentialWrites.unlock() }

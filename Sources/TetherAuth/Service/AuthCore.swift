@@ -42,6 +42,7 @@ public struct AuthCore: Sendable {
         secondFactor: SecondFactor = .off,
         proxyPublicAddress: String? = nil,
         throttlePolicy: LoginThrottle.Policy = LoginThrottle.Policy(),
+        passwordCost: PasswordHash.Parameters = .standard,
         clock: any WallClock = SystemWallClock()
     ) throws(TetherError) {
         guard !cluster.isEmpty else {
@@ -72,12 +73,12 @@ public struct AuthCore: Sendable {
         trusts = TrustedRoots(cluster: cluster, authority: authority, resources: resources, foreign: foreign, audit: audit)
         translator = CertificateTranslator(
             cluster: cluster, authority: authority, resources: resources, foreign: foreign, audit: audit, clock: clock)
-        users = UserAdmin(resources: resources, credentials: credentials, audit: audit)
+        users = UserAdmin(resources: resources, credentials: credentials, audit: audit, passwordCost: passwordCost)
         admin = AdminService(resources: resources, log: store, audit: audit, clock: clock, leaves: leaves, trusts: trusts)
         login = LoginService(
             authority: authority, resources: resources, credentials: credentials,
             throttle: LoginThrottle(policy: throttlePolicy, clock: clock), audit: audit, clock: clock,
-            secondFactor: secondFactor, proxyPublicAddress: proxyPublicAddress)
+            secondFactor: secondFactor, proxyPublicAddress: proxyPublicAddress, passwordCost: passwordCost)
         join = JoinService(authority: authority, resources: resources, tokens: tokens, audit: audit, clock: clock,
                            proxyPublicAddress: proxyPublicAddress)
         presence = PresenceService(cluster: cluster, resources: resources, audit: audit, clock: clock)

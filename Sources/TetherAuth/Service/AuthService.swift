@@ -19,15 +19,18 @@ public struct AuthService: Service {
         public var listen: String
         public var secondFactor: SecondFactor
         public var proxyPublicAddress: String?
+        public var passwordCost: PasswordHash.Parameters
         public var clock: any WallClock
 
         public init(cluster: String, dataDirectory: String, listen: String, secondFactor: SecondFactor = .off,
-                    proxyPublicAddress: String? = nil, clock: any WallClock = SystemWallClock()) {
+                    proxyPublicAddress: String? = nil, passwordCost: PasswordHash.Parameters = .standard,
+                    clock: any WallClock = SystemWallClock()) {
             self.cluster = cluster
             self.dataDirectory = dataDirectory
             self.listen = listen
             self.secondFactor = secondFactor
             self.proxyPublicAddress = proxyPublicAddress
+            self.passwordCost = passwordCost
             self.clock = clock
         }
     }
@@ -53,7 +56,7 @@ public struct AuthService: Service {
         core = try AuthCore(
             cluster: configuration.cluster, dataDirectory: configuration.dataDirectory,
             secondFactor: configuration.secondFactor, proxyPublicAddress: configuration.proxyPublicAddress,
-            clock: configuration.clock)
+            passwordCost: configuration.passwordCost, clock: configuration.clock)
     }
 
     /// A host identity for a co-located service (e.g. the proxy: role `proxy`).

@@ -21,12 +21,17 @@ public struct PasswordHash: Sendable, Hashable {
 
         /// N = 2^17, r = 8, p = 1: 128 MiB and about a quarter of a second
         /// per hash (release build). Hashes made with less are re-hashed with
-        /// this at the user's next successful login.
+        /// the cluster's cost at the user's next successful login.
         public static let standard = Parameters(costExponent: 17, blockSize: 8, parallelism: 1)
 
-        /// Whether a hash made with these costs less than `standard`.
-        public var isWeakerThanStandard: Bool {
-            costExponent < Self.standard.costExponent || blockSize < Self.standard.blockSize
+        /// `standard` with N = 2^`costExponent`.
+        public static func scrypt(costExponent: Int) -> Parameters {
+            Parameters(costExponent: costExponent, blockSize: standard.blockSize, parallelism: standard.parallelism)
+        }
+
+        /// Whether a hash made with these costs less than `target`.
+        public func isWeaker(than target: Parameters) -> Bool {
+            costExponent < target.costExponent || blockSize < target.blockSize
         }
 
         /// Bounds for hashes read from storage, so an edited row cannot make
@@ -80,6 +85,12 @@ public struct PasswordHash: Sendable, Hashable {
     public func matches(_ password: String) -> Bool {
         guard let candidate = try? Self.derive(password, salt: salt, parameters) else { return false }
         return ConstantTime.equal(candidate, hash)
+    }
+
+    /// Derives and discards a hash: the time a check of a stored hash with
+    /// `parameters` takes, spent where there is nothing to check.
+    public static func spendTime(deriving password: String, salt: String, _ parameters: Parameters) {
+        _ = try? derive(password, salt: Array(salt.utf8), parameters)
     }
 
     private static func derive(_ password: String, salt: [UInt8], _ parameters: Parameters) throws(TetherError) -> [UInt8] {

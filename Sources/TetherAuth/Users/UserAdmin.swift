@@ -7,6 +7,8 @@ public struct UserAdmin: Sendable {
     let resources: ClusterResources
     let credentials: CredentialStore
     let audit: AuditTrail
+    /// What a new password hash costs.
+    let passwordCost: PasswordHash.Parameters
 
     /// Shorter passwords are refused.
     public static let minimumPasswordLength = 8
@@ -46,7 +48,7 @@ public struct UserAdmin: Sendable {
         guard password.count >= Self.minimumPasswordLength else {
             throw TetherError(.invalidArgument, "the password is too short; use at least \(Self.minimumPasswordLength) characters.")
         }
-        let hash = try PasswordHash(hashing: password)
+        let hash = try PasswordHash(hashing: password, parameters: passwordCost)
         try credentials.update(name) { $0.passwordHash = hash.encoded }
         try audit.record(AuthEvent.userPasswordChange) { $0.user = name }
     }

@@ -22,11 +22,13 @@ struct ClusterOptions: ParsableArguments {
 
     /// Opens the cluster's state, creating its authority if it has none yet.
     func open() throws(TetherError) -> AuthCore {
-        let (cluster, dataDirectory) = try location()
-        return try AuthCore(cluster: cluster, dataDirectory: dataDirectory)
+        let (cluster, dataDirectory, passwordCost) = try location()
+        return try AuthCore(cluster: cluster, dataDirectory: dataDirectory, passwordCost: .scrypt(costExponent: passwordCost))
     }
 
-    private func location() throws(TetherError) -> (cluster: String, dataDirectory: String) {
+    /// The cluster, its data directory and the cost of new password hashes
+    /// (the configuration's, or the default with --data-dir).
+    private func location() throws(TetherError) -> (cluster: String, dataDirectory: String, passwordCost: Int) {
         if let config {
             return try Self.read(config)
         }
@@ -36,22 +38,24 @@ struct ClusterOptions: ParsableArguments {
         let existing = try ClusterAuthority.existingCluster(in: AuthorityFiles(dataDirectory: dataDirectory))
         switch (existing, cluster) {
         case (let existing?, nil):
-            return (existing, dataDirectory)
+            return (existing, dataDirectory, AuthSection.defaultPasswordCost)
         case (nil, let cluster?), (_?, let cluster?):
-            return (cluster, dataDirectory)  // a mismatch is refused when the authority loads
+            return (cluster, dataDirectory, AuthSection.defaultPasswordCost)  // a mismatch is refused when the authority loads
         case (nil, nil):
             throw TetherError(.invalidArgument, "\(dataDirectory) holds no cluster yet; add --cluster NAME to create one there, or give --config FILE.")
         }
     }
 
-    /// Reads `cluster` and `data_dir` from the tetherd configuration, with a
-    /// relative data_dir resolved exactly as tetherd resolves it.
-    private static func read(_ path: String) throws(TetherError) -> (cluster: String, dataDirectory: String) {
+    /// Reads `cluster`, `data_dir` and `auth.password_cost` from the tetherd
+    /// configuration, with a relative data_dir resolved exactly as tetherd
+    /// resolves it.
+    private static func read(_ path: String) throws(TetherError) -> (cluster: String, dataDirectory: String, passwordCost: Int) {
         let configuration = try TetherdConfiguration.load(path: path)
         guard let cluster = configuration.cluster else {
             throw TetherError(.invalidArgument, "\(path): field cluster is missing; tetherctl runs on an auth host, whose configuration names the cluster.")
         }
         let workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        return (cluster, configuration.dataDirectory(relativeTo: workingDirectory).path)
+        let passwordCost = configuration.auth?.passwordCost ?? AuthSection.defaultPasswordCost
+        return (cluster, configuration.dataDirectory(relativeTo: workingDirectory).path, passwordCost)
     }
 }
