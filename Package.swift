@@ -267,7 +267,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .testTarget(name: "TetherCLITests", dependencies: ["TetherCore", "TetherTestSupport"]),
+        .testTarget(name: "TetherCLITests", dependencies: ["TetherCore", "TetherCLIKit", "TetherTestSupport"]),
         .testTarget(
             name: "TetherTopologyTests",
             dependencies: ["TetherCore", "TetherTestSupport", .product(name: "Yams", package: "Yams")]

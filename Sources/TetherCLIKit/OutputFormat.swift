@@ -37,8 +37,25 @@ public enum Output {
     }
 
     /// A sentence for the person at the terminal, on stderr, so that what
-    /// the command prints on stdout stays clean for a pipe.
+    /// the command prints on stdout stays clean for a pipe. Sentences may
+    /// come from servers (a leaf's refusal, say), so control characters
+    /// other than line breaks and tabs are shown escaped rather than sent
+    /// to the terminal, where they could move the cursor or rewrite lines.
     public static func note(_ sentence: String) {
-        FileHandle.standardError.write(Data((sentence + "\n").utf8))
+        FileHandle.standardError.write(Data((terminalSafe(sentence) + "\n").utf8))
+    }
+
+    /// `text` with every control character but newline and tab written as `\u{…}`.
+    public static func terminalSafe(_ text: String) -> String {
+        var safe = ""
+        for scalar in text.unicodeScalars {
+            let isControl = scalar.properties.generalCategory == .control
+            if isControl && scalar != "\n" && scalar != "\t" {
+                safe += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                safe.unicodeScalars.append(scalar)
+            }
+        }
+        return safe
     }
 }
