@@ -8,51 +8,42 @@ import TetherTestSupport
 /// for the root's hosts, a key pinned for another cluster's node.
 @Suite(.serialized) struct KnownHostsInjectionTests {
     @Test func aLeafCannotPinKeysForAnotherClustersHostsThroughTetherConfig() async throws {
-        try await ClusterFixture(cluster: "hub", roles: FederationFixture.hubRoles, users: [("alice", "acme-support")], nodes: []).use { hub in
-            try await ClusterFixture(cluster: "evil", roles: FederationFixture.leafRoles("site-support", customer: "acme"), users: [], nodes: []).use { evil in
-                let token = try await hub.admin.token("trusted_cluster")
-                let trust = ClusterBootstrap.trustedCluster(
-                    root: "hub", token: token, proxyAddress: "127.0.0.1:\(hub.proxyPort)", caPin: hub.caPin,
-                    roleMap: #"- {remote: "^acme-(.*)$", local: ["site-$1"]}"#, enabled: true)
-                try ClusterBootstrap.expectSuccess(
-                    try await evil.tetherctl(["create", try evil.directory.write(trust, to: "trusted-hub.yaml")]), "create trusted_cluster")
-                await evil.kill("auth-proxy")
+        try await RogueLeafProxy.withTenantLeaf { hub, evil in
 
-                let evilKey = SSHPrivateKey.generate(.ed25519).publicKey.authorizedKeyLine()
-                let honestKey = SSHPrivateKey.generate(.ed25519).publicKey.authorizedKeyLine()
-                func node(_ name: String, _ key: String) -> [String: Any] {
-                    ["name": name, "host_id": "h-\(name.count)", "cluster": "evil", "labels": [String: String](), "tunnel": true,
-                     "online": true, "last_seen": "2026-01-01T00:00:00Z", "ssh_host_key": key]
-                }
-                let listing = try JSONSerialization.data(withJSONObject: [
-                    node("db", honestKey + " x\n@cert-authority *.hub " + evilKey),
-                    node("robot-1.hub,web", evilKey),
-                    node("*", evilKey),
-                    node("web", honestKey),
-                ])
-                let answer = #"{"status":200,"content_type":"application/json","body":"\#(listing.base64EncodedString())"}"#
-                let rogue = try await RogueLeafProxy(leaf: evil, root: hub, answer: answer)
-                rogue.start()
-                do {
-                    #expect(try await hub.loginAlice().status == 0)
-                    #expect(try await eventually { try await hub.tether(["clusters"]).stdout.contains(#/evil +leaf +online/#) })
-                    let config = try await hub.tether(["config"])
-                    #expect(config.status == 0, "\(config.stderr)")
-
-                    let profile = hub.home(of: "alice") + "/known_hosts.d/"
-                    let hubHosts = (try? String(contentsOfFile: profile + "hub", encoding: .utf8)) ?? ""
-                    let evilHosts = try String(contentsOfFile: profile + "evil", encoding: .utf8)
-                    #expect(!hubHosts.contains(evilKey.split(separator: " ")[1]), "\(hubHosts)")
-                    // Only evil's well-formed node, with its one key, reaches evil's own file.
-                    #expect(evilHosts == "web.evil \(honestKey)\n", "\(evilHosts)")
-                    #expect(config.stdout.contains("UserKnownHostsFile \"\(profile)evil\""), "\(config.stdout)")
-                    #expect(config.stdout.contains("UserKnownHostsFile \"\(profile)hub\""), "\(config.stdout)")
-                } catch {
-                    await rogue.stop()
-                    throw error
-                }
-                await rogue.stop()
+            let evilKey = SSHPrivateKey.generate(.ed25519).publicKey.authorizedKeyLine()
+            let honestKey = SSHPrivateKey.generate(.ed25519).publicKey.authorizedKeyLine()
+            func node(_ name: String, _ key: String) -> [String: Any] {
+                ["name": name, "host_id": "h-\(name.count)", "cluster": "evil", "labels": [String: String](), "tunnel": true,
+                 "online": true, "last_seen": "2026-01-01T00:00:00Z", "ssh_host_key": key]
             }
+            let listing = try JSONSerialization.data(withJSONObject: [
+                node("db", honestKey + " x\n@cert-authority *.hub " + evilKey),
+                node("robot-1.hub,web", evilKey),
+                node("*", evilKey),
+                node("web", honestKey),
+            ])
+            let answer = #"{"status":200,"content_type":"application/json","body":"\#(listing.base64EncodedString())"}"#
+            let rogue = try await RogueLeafProxy(leaf: evil, root: hub, answer: answer)
+            rogue.start()
+            do {
+                #expect(try await hub.loginAlice().status == 0)
+                #expect(try await eventually { try await hub.tether(["clusters"]).stdout.contains(#/evil +leaf +online/#) })
+                let config = try await hub.tether(["config"])
+                #expect(config.status == 0, "\(config.stderr)")
+
+                let profile = hub.home(of: "alice") + "/known_hosts.d/"
+                let hubHosts = (try? String(contentsOfFile: profile + "hub", encoding: .utf8)) ?? ""
+                let evilHosts = try String(contentsOfFile: profile + "evil", encoding: .utf8)
+                #expect(!hubHosts.contains(evilKey.split(separator: " ")[1]), "\(hubHosts)")
+                // Only evil's well-formed node, with its one key, reaches evil's own file.
+                #expect(evilHosts == "web.evil \(honestKey)\n", "\(evilHosts)")
+                #expect(config.stdout.contains("UserKnownHostsFile \"\(profile)evil\""), "\(config.stdout)")
+                #expect(config.stdout.contains("UserKnownHostsFile \"\(profile)hub\""), "\(config.stdout)")
+            } catch {
+                await rogue.stop()
+                throw error
+            }
+            await rogue.stop()
         }
     }
 }

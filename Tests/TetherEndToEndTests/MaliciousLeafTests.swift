@@ -6,54 +6,44 @@ import TetherTestSupport
 /// requests must neither crash the root nor reach the user unchecked.
 @Suite(.serialized) struct MaliciousLeafTests {
     @Test func aLeafAnsweringNonsenseIsRefusedAndTheRootKeepsServing() async throws {
-        try await ClusterFixture(cluster: "hub", roles: FederationFixture.hubRoles, users: [("alice", "acme-support")], nodes: []).use { hub in
-            try await ClusterFixture(cluster: "evil", roles: FederationFixture.leafRoles("site-support", customer: "acme"), users: [], nodes: []).use { evil in
-                // evil registers as a leaf of hub the ordinary way, then swaps its proxy for a rogue one.
-                let token = try await hub.admin.token("trusted_cluster")
-                let trust = ClusterBootstrap.trustedCluster(
-                    root: "hub", token: token, proxyAddress: "127.0.0.1:\(hub.proxyPort)", caPin: hub.caPin,
-                    roleMap: #"- {remote: "^acme-(.*)$", local: ["site-$1"]}"#, enabled: true)
-                try ClusterBootstrap.expectSuccess(
-                    try await evil.tetherctl(["create", try evil.directory.write(trust, to: "trusted-hub.yaml")]), "create trusted_cluster")
-                await evil.kill("auth-proxy")
-                let rogue = try await RogueLeafProxy(leaf: evil, root: hub, answer: #"{"status":1000,"body":""}"#)
-                rogue.start()
-                do {
-                    let login = try await hub.loginAlice()
-                    #expect(login.status == 0, "\(login.stderr)")
-                    #expect(try await eventually { try await hub.tether(["clusters"]).stdout.contains(#/evil +leaf +online/#) })
+        try await RogueLeafProxy.withTenantLeaf { hub, evil in
+            let rogue = try await RogueLeafProxy(leaf: evil, root: hub, answer: #"{"status":1000,"body":""}"#)
+            rogue.start()
+            do {
+                let login = try await hub.loginAlice()
+                #expect(login.status == 0, "\(login.stderr)")
+                #expect(try await eventually { try await hub.tether(["clusters"]).stdout.contains(#/evil +leaf +online/#) })
 
-                    for (answer, problem) in [
-                        (#"{"status":1000,"body":""}"#, "status 1000 is not between 200 and 599"),
-                        (#"{"status":101,"body":""}"#, "status 101 is not between 200 and 599"),
-                        (#"{"status":200,"content_type":"application/json\r\nSet-Cookie: a=b","body":""}"#,
-                         "its content type is not a valid HTTP field value"),
-                        (#"{"status":200,"body":"not base64!"}"#, "its body is not base64"),
-                        (#"{"status":204,"body":"e30="}"#, "a status 204 answer carries a body"),
-                        (#"{"status":"#, "it is no relayed answer in JSON"),
-                    ] {
-                        rogue.answer.withLockedValue { $0 = answer }
-                        let listing = try await hub.tether(["ls", "--cluster", "evil"])
-                        #expect(listing.status != 0, "\(answer): \(listing.stdout)")
-                        #expect(listing.stderr.contains("cluster evil answered with an invalid response (\(problem)"), "\(answer): \(listing.stderr)")
-                        // The root is still up, for everyone.
-                        let clusters = try await hub.tether(["clusters"])
-                        #expect(clusters.status == 0, "\(answer): \(clusters.stderr)")
-                    }
-
-                    // tether config still covers the root, and says why evil is left out.
-                    rogue.answer.withLockedValue { $0 = #"{"status":1000,"body":""}"# }
-                    let config = try await hub.tether(["config"])
-                    #expect(config.status == 0, "\(config.stderr)")
-                    #expect(config.stdout.contains("# Tether cluster evil is left out: cluster evil answered with an invalid response (status 1000"), "\(config.stdout)")
-                    #expect(config.stdout.contains("Host *.hub"), "\(config.stdout)")
-                    #expect(!hub.log(of: "auth-proxy").contains("Fatal error"))
-                } catch {
-                    await rogue.stop()
-                    throw error
+                for (answer, problem) in [
+                    (#"{"status":1000,"body":""}"#, "status 1000 is not between 200 and 599"),
+                    (#"{"status":101,"body":""}"#, "status 101 is not between 200 and 599"),
+                    (#"{"status":200,"content_type":"application/json\r\nSet-Cookie: a=b","body":""}"#,
+                     "its content type is not a valid HTTP field value"),
+                    (#"{"status":200,"body":"not base64!"}"#, "its body is not base64"),
+                    (#"{"status":204,"body":"e30="}"#, "a status 204 answer carries a body"),
+                    (#"{"status":"#, "it is no relayed answer in JSON"),
+                ] {
+                    rogue.answer.withLockedValue { $0 = answer }
+                    let listing = try await hub.tether(["ls", "--cluster", "evil"])
+                    #expect(listing.status != 0, "\(answer): \(listing.stdout)")
+                    #expect(listing.stderr.contains("cluster evil answered with an invalid response (\(problem)"), "\(answer): \(listing.stderr)")
+                    // The root is still up, for everyone.
+                    let clusters = try await hub.tether(["clusters"])
+                    #expect(clusters.status == 0, "\(answer): \(clusters.stderr)")
                 }
+
+                // tether config still covers the root, and says why evil is left out.
+                rogue.answer.withLockedValue { $0 = #"{"status":1000,"body":""}"# }
+                let config = try await hub.tether(["config"])
+                #expect(config.status == 0, "\(config.stderr)")
+                #expect(config.stdout.contains("# Tether cluster evil is left out: cluster evil answered with an invalid response (status 1000"), "\(config.stdout)")
+                #expect(config.stdout.contains("Host *.hub"), "\(config.stdout)")
+                #expect(!hub.log(of: "auth-proxy").contains("Fatal error"))
+            } catch {
                 await rogue.stop()
+                throw error
             }
+            await rogue.stop()
         }
     }
 

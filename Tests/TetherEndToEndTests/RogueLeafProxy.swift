@@ -8,6 +8,7 @@ import TetherAPI
 import TetherAuth
 import TetherCore
 import TetherIdentity
+import TetherTestSupport
 import TetherTransport
 import TetherTunnel
 
@@ -18,6 +19,24 @@ import TetherTunnel
 /// tenant has) and answers every relayed API request with `answer`, bytes
 /// of the tenant's choosing.
 final class RogueLeafProxy: Sendable {
+    /// A root `hub` (alice holds `acme-support`) and a tenant `evil` that
+    /// registered as its leaf the ordinary way and whose own proxy was then
+    /// stopped, so that a rogue proxy can take its tunnel.
+    static func withTenantLeaf(_ body: (ClusterFixture, ClusterFixture) async throws -> Void) async throws {
+        try await ClusterFixture(cluster: "hub", roles: FederationFixture.hubRoles, users: [("alice", "acme-support")], nodes: []).use { hub in
+            try await ClusterFixture(cluster: "evil", roles: FederationFixture.leafRoles("site-support", customer: "acme"), users: [], nodes: []).use { evil in
+                let token = try await hub.admin.token("trusted_cluster")
+                let trust = ClusterBootstrap.trustedCluster(
+                    root: "hub", token: token, proxyAddress: "127.0.0.1:\(hub.proxyPort)", caPin: hub.caPin,
+                    roleMap: #"- {remote: "^acme-(.*)$", local: ["site-$1"]}"#, enabled: true)
+                try ClusterBootstrap.expectSuccess(
+                    try await evil.tetherctl(["create", try evil.directory.write(trust, to: "trusted-hub.yaml")]), "create trusted_cluster")
+                await evil.kill("auth-proxy")
+                try await body(hub, evil)
+            }
+        }
+    }
+
     let answer: NIOLockedValueBox<String>
     private let agent: TunnelAgent
     private let running = NIOLockedValueBox<Task<Void, Never>?>(nil)
