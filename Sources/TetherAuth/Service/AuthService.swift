@@ -85,13 +85,15 @@ public struct AuthService: Service {
             logger: logger
         )
         let watch = core.policyWatch
-        let watching = Task { await watch.run() }
-        defer { watching.cancel() }
         do {
-            try await withGracefulShutdownHandler {
-                try await application.run()
-            } onGracefulShutdown: {
-                watch.releaseWaiters()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await watch.run() }
+                try await withGracefulShutdownHandler {
+                    try await application.run()
+                } onGracefulShutdown: {
+                    watch.releaseWaiters()
+                }
+                group.cancelAll()
             }
         } catch {
             // Before the server runs, what fails is the bind.
