@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOPosix
 import TetherAPI
 import TetherAuth
 import TetherConfig
@@ -10,6 +11,14 @@ import TetherPolicy
 /// What these tests hash passwords with: the lowest cost the configuration
 /// accepts, as in TetherTestSupport's `TestPasswordCost` (which says why).
 let testPasswordCost = PasswordHash.Parameters.scrypt(costExponent: AuthSection.passwordCosts.lowerBound)
+
+/// Runs work that hashes at the default cost on NIO's thread pool, as the
+/// auth service does: in the debug build one such hash takes seconds, and
+/// on the cooperative pool (two threads here) it would stall every other
+/// test for as long.
+func offCooperativePool<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
+    try await NIOThreadPool.singleton.runIfActive(work)
+}
 
 /// A fresh directory under the system temp dir, removed when released.
 final class TemporaryDirectory: Sendable {
