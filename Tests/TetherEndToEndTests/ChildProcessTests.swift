@@ -25,7 +25,7 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let child = try ChildProcess(
-            "/bin/sh", ["-c", "trap '' TERM; echo ready; exec sleep 30"],
+            "/bin/sh", ["-c", "trap '' TERM; echo ready; exec sleep 3600"],
             stdoutPath: directory.path("out"), stderrPath: directory.path("err"))
         // The trap is set once it speaks.
         try #require(await eventually { (try? directory.read("out")) == "ready\n" })
