@@ -224,7 +224,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TetherAuthTests",
-            dependencies: nio + ["TetherAuth", "TetherCore", "TetherIdentity", "TetherPolicy", "TetherStorage", "TetherAPI", "TetherTransport", "TetherConfig"]
+            dependencies: nio + ["TetherAuth", "TetherCore", "TetherIdentity", "TetherPolicy", "TetherStorage", "TetherAPI", "TetherTransport"]
         ),
         .testTarget(
             name: "TetherNodeTests",
