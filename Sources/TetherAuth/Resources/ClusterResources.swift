@@ -48,7 +48,9 @@ public struct ClusterResources: Sendable {
 
     /// The node whose certificates name `hostID`.
     public func node(hostID: String) throws(TetherError) -> NodeResource? {
-        try nodes().first { $0.spec.hostID == hostID }
+        guard let stored = try store.node(hostID: hostID),
+              case .node(let node) = try ResourceDecoder.decodeStored(kind: .node, json: stored.json) else { return nil }
+        return node
     }
 
     public func locks() throws(TetherError) -> [Lock] {

@@ -112,6 +112,12 @@ enum SQLiteSchema {
             // anew starts again at seq 1 under a new epoch.
             try db.execute(sql: "ALTER TABLE audit_spool_cursor ADD COLUMN epoch TEXT NOT NULL DEFAULT ''")
         }
+        migrator.registerMigration("v7-node-host-id-index") { db in
+            // Nodes speak by host id (their certificates name nothing else).
+            try db.execute(sql: """
+                CREATE INDEX resource_node_host_id ON resource (json_extract(json, '$.spec.host_id')) WHERE kind = 'node';
+                """)
+        }
         return migrator
     }
 }

@@ -56,6 +56,17 @@ extension SQLiteStore {
         }
     }
 
+    public func node(hostID: String) throws(TetherError) -> StoredResource? {
+        let arguments: StatementArguments = ["hostID": hostID, "now": EventTime.milliseconds(clock.now())]
+        return try read("find the node of host \(hostID)") { db in
+            // The expression is the one `resource_node_host_id` indexes.
+            try Row.fetchOne(db, sql: """
+                SELECT kind, name, json, expires_ms FROM resource
+                WHERE kind = 'node' AND json_extract(json, '$.spec.host_id') = :hostID AND \(Self.live)
+                """, arguments: arguments).map(Self.resource)
+        }
+    }
+
     public func delete(kind: String, name: String) throws(TetherError) {
         let arguments: StatementArguments = ["kind": kind, "name": name, "now": EventTime.milliseconds(clock.now())]
         try write("delete \(kind) \"\(name)\"") { db in

@@ -36,6 +36,10 @@ public protocol ResourceStore: Sendable {
     func get(kind: String, name: String) throws(TetherError) -> StoredResource?
     /// Every live resource of `kind`, sorted by name.
     func list(kind: String) throws(TetherError) -> [StoredResource]
+    /// The live node resource whose certificates name `hostID`: looked up
+    /// on every heartbeat, policy watch and audit upload, so it is indexed
+    /// rather than found by decoding every node.
+    func node(hostID: String) throws(TetherError) -> StoredResource?
     /// Removes a live resource; `.notFound` if there is none.
     func delete(kind: String, name: String) throws(TetherError)
 }
