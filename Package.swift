@@ -80,11 +80,12 @@ let package = Package(
         .target(name: "CTetherSpawn"),
 
         // Storage protocol, the SQLite backend, the hash-chained audit log and
-        // session recordings. Knows resources only as kind/name/JSON.
+        // session recordings, the bounded audit sink (a Service) that keeps
+        // their writes off event loops. Knows resources only as kind/name/JSON.
         .target(
             name: "TetherStorage",
-            dependencies: [
-                "TetherCore", "CZlib",
+            dependencies: nio + [
+                "TetherCore", "CZlib", logging, lifecycle,
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -213,7 +214,7 @@ let package = Package(
         .testTarget(name: "TetherIdentityTests", dependencies: ["TetherIdentity", "TetherCore", "TetherTestSupport"]),
         .testTarget(name: "TetherPolicyTests", dependencies: ["TetherPolicy", "TetherCore"]),
         .testTarget(name: "TetherConfigTests", dependencies: ["TetherConfig", "TetherCore"]),
-        .testTarget(name: "TetherStorageTests", dependencies: ["TetherStorage", "TetherCore", "TetherTestSupport"]),
+        .testTarget(name: "TetherStorageTests", dependencies: ["TetherStorage", "TetherCore", "TetherTestSupport", logging, lifecycle]),
         .testTarget(
             name: "TetherTunnelTests",
             dependencies: nio + [
