@@ -42,17 +42,15 @@ public final class PolicyWatch: Sendable {
         let reader = NIOThreadPool(numberOfThreads: 1)
         reader.start()
         defer { reader.shutdownGracefully { _ in } }
-        while !Task.isCancelled {
-            if let generation = try? await reader.runIfActive({ try self.store.policyGeneration() }) {
-                let woken = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
-                    guard state.generation != generation else { return [] }
-                    state.generation = generation
-                    defer { state.waiters = [:] }
-                    return Array(state.waiters.values)
-                }
-                woken.forEach { $0.resume() }
+        await repeatEvery(period) {
+            guard let generation = try? await reader.runIfActive({ try self.store.policyGeneration() }) else { return }
+            let woken = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+                guard state.generation != generation else { return [] }
+                state.generation = generation
+                defer { state.waiters = [:] }
+                return Array(state.waiters.values)
             }
-            try? await Task.sleep(for: period)
+            woken.forEach { $0.resume() }
         }
     }
 

@@ -45,15 +45,15 @@ public struct AuditDelivery: Sendable {
     /// send and backs off (jittered, exponential) while auth is unreachable.
     public func run(idle: Duration = .seconds(1), backoff: ReconnectBackoff = ReconnectBackoff(initial: .milliseconds(500), cap: .seconds(30)), logger: Logger) async {
         var backoff = backoff
-        while !Task.isCancelled {
-            do {
+        await repeatUntilCancelled {
+            do throws(TetherError) {
                 try await deliverPending()
                 backoff.reset()
-                try? await Task.sleep(for: idle)
+                return idle
             } catch {
                 let delay = backoff.nextDelay()
                 logger.warning("audit upload failed; events stay in the spool", metadata: ["error": "\(error.message)", "retry_in": "\(delay)"])
-                try? await Task.sleep(for: delay)
+                return delay
             }
         }
     }

@@ -26,13 +26,12 @@ struct HostCertificateRenewal: Sendable {
     }
 
     func run() async {
-        while !Task.isCancelled {
-            do {
+        await repeatEvery(checkInterval) {
+            do throws(TetherError) {
                 try await renewIfDue()
             } catch {
                 logger.warning("host certificate renewal failed", metadata: ["error": "\(error.message)"])
             }
-            try? await Task.sleep(for: checkInterval)
         }
     }
 

@@ -43,16 +43,15 @@ struct PresenceLoops: Sendable {
     func runAccessPolicyWatch(from generation: Int64?) async {
         var known = generation
         var backoff = ReconnectBackoff(initial: .milliseconds(250), cap: configuration.accessPolicyRefreshInterval)
-        while !Task.isCancelled {
-            if let snapshot = await refreshAccessPolicy(after: known) {
-                backoff.reset()
-                known = snapshot.generation
-                // An auth service that counts no generations cannot be watched: poll it.
-                if known == nil { try? await Task.sleep(for: configuration.accessPolicyRefreshInterval) }
-            } else {
+        await repeatUntilCancelled {
+            guard let snapshot = await refreshAccessPolicy(after: known) else {
                 known = nil
-                try? await Task.sleep(for: backoff.nextDelay())
+                return backoff.nextDelay()
             }
+            backoff.reset()
+            known = snapshot.generation
+            // An auth service that counts no generations cannot be watched: poll it.
+            return known == nil ? configuration.accessPolicyRefreshInterval : .zero
         }
     }
 
@@ -88,13 +87,6 @@ struct PresenceLoops: Sendable {
             labels.setCommandLabel(key, value: try await CommandOutput.run(label.command, timeout: label.timeout))
         } catch {
             logger.warning("command label refresh failed; keeping the last value", metadata: ["label": "\(key)", "error": "\(error.message)"])
-        }
-    }
-
-    private func repeatEvery(_ period: Duration, _ body: () async -> Void) async {
-        while !Task.isCancelled {
-            await body()
-            try? await Task.sleep(for: period)
         }
     }
 }

@@ -77,11 +77,13 @@ struct LeafLockPublisher: Sendable {
     /// Wakes the publisher each time the auth service's policy generation moves.
     private func watchPolicy(_ wake: AsyncStream<Wakeup>.Continuation) async {
         var known = (try? await offload { try federation.lockSetForLeaves().generation }) ?? 0
-        while !Task.isCancelled {
+        await repeatUntilCancelled {
             await federation.waitForPolicyChange(from: known, limit: AccessPolicyQuery.longestHold)
-            guard let now = try? await offload({ try federation.lockSetForLeaves().generation }), now != known else { continue }
-            known = now
-            wake.yield(.policyChanged)
+            if let now = try? await offload({ try federation.lockSetForLeaves().generation }), now != known {
+                known = now
+                wake.yield(.policyChanged)
+            }
+            return .zero
         }
         wake.finish()
     }

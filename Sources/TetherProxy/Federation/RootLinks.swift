@@ -27,7 +27,7 @@ struct RootLinks: Sendable {
     func run() async {
         let linked = NIOLockedValueBox<Set<String>>([])
         await withDiscardingTaskGroup { links in
-            while !Task.isCancelled {
+            await repeatEvery(poll) {
                 for root in currentRoots() where root.enabled {
                     guard linked.withLockedValue({ $0.insert(root.name).inserted }) else { continue }
                     links.addTask {
@@ -35,7 +35,6 @@ struct RootLinks: Sendable {
                         linked.withLockedValue { _ = $0.remove(root.name) }
                     }
                 }
-                try? await Task.sleep(for: poll)
             }
         }
     }
@@ -69,9 +68,8 @@ struct RootLinks: Sendable {
     }
 
     private func waitUntilChanged(_ root: TrustedRoot) async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: poll)
-            if (try? federation.trustedRoots())?.first(where: { $0.name == root.name }) != root { return }
+        await repeatUntilCancelled(startingAfter: poll) {
+            (try? federation.trustedRoots())?.first(where: { $0.name == root.name }) != root ? nil : poll
         }
     }
 

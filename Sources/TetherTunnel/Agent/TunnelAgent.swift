@@ -70,7 +70,7 @@ public struct TunnelAgent: Sendable {
     /// Runs until the calling task is cancelled.
     public func run() async {
         var backoff = configuration.backoff
-        while !Task.isCancelled {
+        await repeatUntilCancelled {
             do {
                 let closeReason = NIOLockedValueBox<String?>(nil)
                 let channel = try await connect(recordingCloseReasonIn: closeReason)
@@ -85,10 +85,10 @@ public struct TunnelAgent: Sendable {
             } catch {
                 report(.connectFailed(error))
             }
-            guard !Task.isCancelled else { return }
+            guard !Task.isCancelled else { return nil }
             let delay = backoff.nextDelay()
             report(.retrying(after: delay))
-            try? await Task.sleep(for: delay)
+            return delay
         }
     }
 
