@@ -116,7 +116,19 @@ int tether_spawn(const tether_spawn_request *request, tether_spawn_result *resul
         goto cleanup;
     }
 
+    /* The child cannot be reaped by anyone else, so its pid still names it
+       here, even if it has already exited. */
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd < 0) {
+        int status;
+        error = errno;
+        kill(pid, SIGKILL);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+        goto cleanup;
+    }
+
     result->pid = pid;
+    result->pidfd = pidfd;
     if (request->use_pty) {
         close_if_open(&slave);
         result->terminal_fd = master;
@@ -143,6 +155,26 @@ cleanup:
         close_if_open(&report[i]);
     }
     return error;
+}
+
+int tether_pidfd_send_signal(int pidfd, int signal) {
+    return syscall(SYS_pidfd_send_signal, pidfd, signal, NULL, 0) == 0 ? 0 : errno;
+}
+
+int tether_pidfd_wait(int pidfd, int reap, int nonblocking, int *wait_status) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    int options = WEXITED | (reap ? 0 : WNOWAIT) | (nonblocking ? WNOHANG : 0);
+    int result;
+    do { result = waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, options); } while (result < 0 && errno == EINTR);
+    if (result < 0) return errno;
+    if (info.si_pid == 0) return EAGAIN;  /* WNOHANG: still running */
+    switch (info.si_code) {
+    case CLD_EXITED: *wait_status = (info.si_status & 0xff) << 8; break;
+    case CLD_DUMPED: *wait_status = (info.si_status & 0x7f) | 0x80; break;
+    default: *wait_status = info.si_status & 0x7f; break;
+    }
+    return 0;
 }
 
 int tether_set_window_size(int terminal_fd, unsigned short rows, unsigned short cols) {

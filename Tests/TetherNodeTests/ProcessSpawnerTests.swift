@@ -16,7 +16,7 @@ import TetherCore
         close(input)
         #expect(readToEnd(try #require(process.standardOutput)) == "out:hello\n")
         #expect(readToEnd(try #require(process.standardError)) == "err\n")
-        #expect(ProcessExit.wait(for: process.pid) == .exited(7))
+        #expect(process.handle.waitForExit() == .exited(7))
     }
 
     @Test func terminalIsControllingAndResizable() throws {
@@ -33,7 +33,7 @@ import TetherCore
         let output = readToEnd(terminal)
         #expect(output.contains("50 132"))
         #expect(output.contains("/dev/pts/"))
-        #expect(ProcessExit.wait(for: process.pid) == .exited(0))
+        #expect(process.handle.waitForExit() == .exited(0))
     }
 
     @Test func dropsToTheRequestedAccount() throws {
@@ -47,7 +47,7 @@ import TetherCore
         ))
         close(try #require(process.standardInput))
         #expect(readToEnd(try #require(process.standardOutput)) == "\(nobody.uid)\n")
-        #expect(ProcessExit.wait(for: process.pid) == .exited(0))
+        #expect(process.handle.waitForExit() == .exited(0))
     }
 
     @Test func missingProgramIsAnErrorNotAnExitStatus() {

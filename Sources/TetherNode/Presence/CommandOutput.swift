@@ -45,7 +45,7 @@ enum CommandOutput {
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else {
                 timedOut = true
-                kill(process.pid, SIGKILL)
+                process.handle.signal(SIGKILL)
                 break
             }
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
@@ -62,7 +62,7 @@ enum CommandOutput {
             }
         }
         open.forEach { _ = close($0) }
-        let exit = ProcessExit.wait(for: process.pid)
+        let exit = process.handle.waitForExit()
         let joined = command.joined(separator: " ")
         if timedOut { return .failure(TetherError(.unavailable, "command label `\(joined)` did not finish in time and was killed.")) }
         guard exit == .exited(0) else { return .failure(TetherError(.unavailable, "command label `\(joined)` failed (\(exit)).")) }

@@ -6,7 +6,7 @@ public enum ProcessExit: Sendable, Equatable {
     case exited(Int32)
     case signaled(Int32)
 
-    /// Decodes a `waitpid` status; nil while the process is only stopped.
+    /// Decodes a `waitpid`-style status; nil while the process is only stopped.
     public init?(waitStatus status: Int32) {
         let signal = status & 0x7f
         if signal == 0 {
@@ -15,16 +15,6 @@ public enum ProcessExit: Sendable, Equatable {
             self = .signaled(signal)
         } else {
             return nil
-        }
-    }
-
-    /// Blocks until `pid` ends (call off the event loop).
-    public static func wait(for pid: pid_t) -> ProcessExit {
-        var status: Int32 = 0
-        while true {
-            let result = waitpid(pid, &status, 0)
-            if result == pid, let exit = ProcessExit(waitStatus: status) { return exit }
-            if result < 0, errno != EINTR { return .exited(255) }
         }
     }
 }

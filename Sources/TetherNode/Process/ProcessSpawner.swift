@@ -43,7 +43,8 @@ public struct SpawnRequest: Sendable {
 
 /// A started process and the descriptors the caller now owns.
 public struct SpawnedProcess: Sendable {
-    public var pid: pid_t
+    public var handle: ProcessHandle
+    public var pid: pid_t { handle.pid }
     /// The PTY master, when a terminal was requested.
     public var terminal: Int32?
     /// Pipes, when no terminal was requested: write stdin, read stdout/stderr.
@@ -93,7 +94,7 @@ public enum ProcessSpawner {
         }
         let isTerminal = request.terminal != nil
         return SpawnedProcess(
-            pid: result.pid,
+            handle: ProcessHandle(pid: result.pid, pidfd: result.pidfd),
             terminal: isTerminal ? result.terminal_fd : nil,
             standardInput: isTerminal ? nil : result.stdin_fd,
             standardOutput: isTerminal ? nil : result.stdout_fd,

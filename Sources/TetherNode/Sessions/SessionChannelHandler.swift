@@ -6,67 +6,36 @@ import NIOSSH
 import TetherCore
 import TetherStorage
 
-/// One SSH `session` channel: collects pty-req and env, runs the shell,
-/// command or sftp server as the login's account, pipes its I/O through the
-/// channel (the process's descriptors are NIO pipe channels on this event
-/// loop, so nothing blocks it), records and audits it, and ends with the
-/// exit status. The client's input is held only up to
-/// `SessionServices.inputBufferLimit` (before the process runs, or while it
-/// does not read): past that the handler stops reading the channel, so the
-/// client's SSH window fills and it waits.
+/// One SSH `session` channel: hands each request, each piece of input and
+/// each event of the process to `SessionStateMachine`, and performs the
+/// actions it returns: replies, starting the process as the login's
+/// account (its descriptors become NIO pipe channels on this event loop, so
+/// nothing blocks it), moving bytes, recording, auditing, signals and the
+/// exit status. Outcomes of what it performed (the process started, a
+/// write to the spool failed) go back to the state machine as events.
 final class SessionChannelHandler: ChannelDuplexHandler {
     typealias InboundIn = SSHChannelData
     typealias OutboundIn = SSHChannelData
     typealias OutboundOut = SSHChannelData
 
-    private enum Program: Equatable {
-        case shell
-        case exec(String)
-        /// The `sftp` subsystem: the system's sftp-server, run like a command.
-        case sftp
-    }
-
-    private struct Running {
-        var pid: pid_t
-        var terminal: Int32?
-        /// Where the client's bytes go (stdin pipe or PTY), once attached.
-        var input: Channel?
-        var pipes: [Channel] = []
-        var pendingInput: [ByteBuffer] = []
-        var pendingEndOfInput = false
-    }
-
+    private var machine: SessionStateMachine
     private let admission: Admission
     private var subject: AuditSubject
     private let services: SessionServices
     private var context: ChannelHandlerContext?
-    private var environment: [String: String] = [:]
-    private var terminal: SessionLaunch.Terminal?
-    private var running: Running?
-    /// What the client sent before the process started (typed-ahead keys,
-    /// piped input), handed to the process once it runs.
-    private var earlyInput: [ByteBuffer] = []
-    private var earlyEndOfInput = false
+    /// The process, from its start until the handler goes.
+    private var spawned: SpawnedProcess?
+    private var pipes: [Channel] = []
+    /// Where the client's bytes go (stdin pipe or PTY), once attached.
+    private var processInput: Channel?
     private var recorder: SessionRecorder?
-    /// "sftp" for a subsystem session, in its start and end events.
-    private var subsystem: String?
-    /// Reads an sftp session's requests for the audit, until it meets something it cannot read.
-    private var sftpRequests: SFTPRequestParser?
-    private var exit: ProcessExit?
-    private var openOutputs: Set<ProcessOutput> = []
-    private var finished = false
-    private var clientGone = false
-    /// The lock that ended the session, for its `session.end`.
-    private var endingLock: String?
-    /// Reads of the channel held back while its input waits (see `updateInputFlow`).
-    private var inputPaused = false
-    private var heldRead = false
     private var recordingFlush: RepeatedTask?
 
     init(admission: Admission, subject: AuditSubject, services: SessionServices) {
         self.admission = admission
         self.subject = subject
         self.services = services
+        machine = SessionStateMachine(permitPTY: admission.permitPTY, inputBufferLimit: services.inputBufferLimit)
     }
 
     private var auditor: NodeAuditor { services.auditor }
@@ -77,205 +46,187 @@ final class SessionChannelHandler: ChannelDuplexHandler {
         try? context.channel.syncOptions?.setOption(ChannelOptions.allowRemoteHalfClosure, value: true)
     }
 
-    // MARK: From the client
+    // MARK: Events from the client
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let message = unwrapInboundIn(data)
         guard case .channel = message.type, case .byteBuffer(let bytes) = message.data else { return }
-        auditSFTP(bytes)
-        if running == nil {
-            earlyInput.append(bytes)
-        } else if let input = running?.input {
-            input.writeAndFlush(bytes, promise: nil)
-        } else {
-            running?.pendingInput.append(bytes)
-        }
-        updateInputFlow()
+        perform(machine.clientSent(bytes))
     }
 
     func read(context: ChannelHandlerContext) {
-        guard !inputPaused else {
-            heldRead = true
-            return
-        }
-        context.read()
-    }
-
-    /// Holds the channel's reads while more than `inputBufferLimit` bytes
-    /// wait for the process, or its input pipe is full; resumes them after.
-    private func updateInputFlow() {
-        let waiting = (running?.pendingInput ?? earlyInput).reduce(0) { $0 + $1.readableBytes }
-        let pipeFull = running?.input.map { !$0.isWritable } ?? false
-        inputPaused = waiting >= services.inputBufferLimit || pipeFull
-        guard !inputPaused, heldRead, let context else { return }
-        heldRead = false
-        context.read()
-    }
-
-    /// The process's input pipe can take more (or is full again).
-    func processInputWritabilityChanged() {
-        updateInputFlow()
+        perform(machine.readRequested())
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
         case let request as SSHChannelRequestEvent.PseudoTerminalRequest:
-            guard admission.permitPTY, running == nil else { return reply(false, request.wantReply) }
-            terminal = SessionLaunch.Terminal(
-                term: request.term,
-                size: WindowSize(columns: request.terminalCharacterWidth, rows: request.terminalRowHeight)
-            )
-            reply(true, request.wantReply)
+            let size = WindowSize(columns: request.terminalCharacterWidth, rows: request.terminalRowHeight)
+            perform(machine.terminalRequested(SessionLaunch.Terminal(term: request.term, size: size), wantReply: request.wantReply))
         case let request as SSHChannelRequestEvent.EnvironmentRequest:
-            let accepted = SessionLaunch.acceptsEnvironment(request.name) && running == nil
-            if accepted { environment[request.name] = request.value }
-            reply(accepted, request.wantReply)
+            perform(machine.environmentRequested(name: request.name, value: request.value, wantReply: request.wantReply))
         case let request as SSHChannelRequestEvent.ShellRequest:
-            start(.shell, wantReply: request.wantReply)
+            perform(machine.programRequested(.shell, wantReply: request.wantReply))
         case let request as SSHChannelRequestEvent.ExecRequest:
-            start(.exec(request.command), wantReply: request.wantReply)
+            perform(machine.programRequested(.exec(request.command), wantReply: request.wantReply))
         case let request as SSHChannelRequestEvent.SubsystemRequest:
-            // Like sshd's default configuration: sftp, and no other subsystem.
-            guard request.subsystem == "sftp" else { return reply(false, request.wantReply) }
-            start(.sftp, wantReply: request.wantReply)
+            perform(machine.subsystemRequested(request.subsystem, wantReply: request.wantReply))
         case let request as SSHChannelRequestEvent.WindowChangeRequest:
-            resize(WindowSize(columns: request.terminalCharacterWidth, rows: request.terminalRowHeight))
+            perform(machine.windowChanged(WindowSize(columns: request.terminalCharacterWidth, rows: request.terminalRowHeight)))
         case let request as SSHChannelRequestEvent.SignalRequest:
-            if let pid = running?.pid, exit == nil, let number = SignalNames.number(request.signal) { kill(pid, number) }
+            perform(machine.signalRequested(request.signal))
         case let event as ChannelEvent where event == .inputClosed:
-            endInput()
+            perform(machine.clientEndedInput())
         default:
             context.fireUserInboundEventTriggered(event)
         }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { setReading(true) }
+        perform(machine.clientWritabilityChanged(isWritable: context.channel.isWritable))
         context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        clientGone = true
-        recordingFlush?.cancel()
-        if let running, exit == nil {
-            // Like a hung-up terminal: the whole PTY session, or the command.
-            kill(running.terminal != nil ? -running.pid : running.pid, SIGHUP)
-        }
-        running?.pipes.forEach { $0.close(promise: nil) }
+        perform(machine.clientClosed())
         context.fireChannelInactive()
     }
 
-    private func reply(_ success: Bool, _ wantReply: Bool) {
-        guard wantReply, let context else { return }
-        context.triggerUserOutboundEvent(success ? ChannelSuccessEvent() : ChannelFailureEvent(), promise: nil)
+    // MARK: Events from the process (ProcessOutputReader, ProcessReaper)
+
+    func processWrote(_ bytes: ByteBuffer, on output: ProcessOutput) {
+        perform(machine.processWrote(bytes, on: output))
+        if let context { perform(machine.clientWritabilityChanged(isWritable: context.channel.isWritable)) }
     }
 
-    private func endInput() {
-        // A terminal has no end of input of its own; the shell exits on its own terms.
-        guard terminal == nil else { return }
-        guard running != nil else {
-            earlyEndOfInput = true
-            return
-        }
-        if let input = running?.input {
-            input.close(mode: .output, promise: nil)
-        } else {
-            running?.pendingEndOfInput = true
-        }
+    func processOutputEnded(_ output: ProcessOutput) {
+        perform(machine.processOutputEnded(output))
     }
 
-    private func resize(_ size: WindowSize) {
-        guard let fd = running?.terminal, !finished else { return }
-        try? ProcessSpawner.resize(terminal: fd, to: size)
-        terminal?.size = size
-        record(.resize(TerminalSize(columns: UInt32(size.columns), rows: UInt32(size.rows))))
+    /// The process's input pipe can take more (or is full again).
+    func processInputWritabilityChanged() {
+        perform(machine.processInputWritabilityChanged(isWritable: processInput?.isWritable ?? true))
     }
 
-    // MARK: Audit failures
-
-    /// Adds a frame to the recording; a failure is the spool's (see `spoolFailed`).
-    private func record(_ frame: RecordingFrame.Kind) {
-        guard let recorder else { return }
-        do {
-            try recorder.record(frame)
-        } catch {
-            spoolFailed(error)
-        }
+    func processExited(_ exit: ProcessExit) {
+        perform(machine.processExited(exit))
     }
 
-    /// The spool refused this session's events (already logged and counted
-    /// by the auditor). With `on_spool_failure: refuse`, a session that can
-    /// no longer be audited ends, and the user is told why.
-    private func spoolFailed(_ error: TetherError) {
-        guard auditor.onSpoolFailure == .refuse, let running, exit == nil else { return }
-        if let context, !clientGone {
-            var message = context.channel.allocator.buffer(capacity: 160)
-            message.writeString("tether: this node can no longer write its audit log, so the session is ended: \(error.message)\r\n")
+    private func drainGraceElapsed() {
+        perform(machine.drainGraceElapsed())
+    }
+
+    // MARK: Events from the node
+
+    /// A lock now matches this session's user or node (see `SessionStateMachine.lockEnded`).
+    func end(byLock name: String, sentence: String) {
+        perform(machine.lockEnded(name, sentence: sentence))
+    }
+
+    // MARK: Actions
+
+    private func perform(_ actions: [SessionStateMachine.Action]) {
+        actions.forEach(perform)
+    }
+
+    private func perform(_ action: SessionStateMachine.Action) {
+        guard let context else { return }
+        switch action {
+        case .reply(let success):
+            context.triggerUserOutboundEvent(success ? ChannelSuccessEvent() : ChannelFailureEvent(), promise: nil)
+        case .start(let start):
+            self.start(start)
+        case .tellClient(let sentence):
+            var message = context.channel.allocator.buffer(capacity: sentence.utf8.count)
+            message.writeString(sentence)
             context.writeAndFlush(wrapOutboundOut(SSHChannelData(type: .stdErr, data: .byteBuffer(message))), promise: nil)
+        case .writeToClient(let bytes, let output):
+            let type: SSHChannelData.DataType = output == .standardError ? .stdErr : .channel
+            context.writeAndFlush(wrapOutboundOut(SSHChannelData(type: type, data: .byteBuffer(bytes))), promise: nil)
+        case .input(.writeToProcess(let bytes)):
+            processInput?.writeAndFlush(bytes, promise: nil)
+        case .input(.endProcessInput):
+            processInput?.close(mode: .output, promise: nil)
+        case .input(.readFromClient):
+            context.read()
+        case .attachProcess:
+            if let spawned { attach(spawned, on: context.eventLoop) }
+        case .readProcessOutput(let on):
+            for pipe in pipes { pipe.setOption(ChannelOptions.autoRead, value: on).whenFailure { _ in } }
+        case .closeProcessOutputs:
+            pipes.forEach { $0.close(promise: nil) }
+        case .signal(let signal, let group):
+            spawned?.handle.signal(signal, group: group)
+        case .resizeTerminal(let size):
+            if let terminal = spawned?.terminal { try? ProcessSpawner.resize(terminal: terminal, to: size) }
+        case .startRecording(let term, let size):
+            recorder = auditor.recorder(for: subject)
+            record(.start(login: admission.login, node: auditor.nodeName, term: term, size: size))
+            flushRecordingPeriodically(on: context.eventLoop)
+        case .record(let frame):
+            record(frame)
+        case .stopRecordingFlush:
+            recordingFlush?.cancel()
+        case .audit(let note):
+            auditor.emit(note.type, subject, fields: note.fields)
+        case .sftpAuditStopped(let reason):
+            auditor.logger.warning("stopped auditing an sftp session's requests", metadata: ["session_id": "\(subject.sessionID ?? "")", "reason": "\(reason)"])
+            auditor.emit(NodeAuditor.EventType.sftp, subject, fields: ["operation": "audit_stopped", "reason": .string(reason)])
+        case .scheduleDrainGrace:
+            let session = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: services.terminalDrainGrace) { session.value.drainGraceElapsed() }
+        case .endSession(let fields):
+            endInAudit(fields)
+        case .sendExit(.exited(let code)):
+            context.triggerUserOutboundEvent(SSHChannelRequestEvent.ExitStatus(exitStatus: Int(code)), promise: nil)
+        case .sendExit(.signaled(let signal)):
+            let exit = SSHChannelRequestEvent.ExitSignal(signalName: SignalNames.name(signal), errorMessage: "", language: "", dumpedCore: false)
+            context.triggerUserOutboundEvent(exit, promise: nil)
+        case .closeChannel:
+            context.close(promise: nil)
         }
-        kill(running.terminal != nil ? -running.pid : running.pid, SIGKILL)
     }
 
     // MARK: Starting
 
-    private func start(_ program: Program, wantReply: Bool) {
-        guard let context, running == nil, !finished else { return reply(false, wantReply) }
+    /// Opens the session in the audit, then spawns its process; reports the outcome to the state machine.
+    private func start(_ start: SessionStateMachine.Start) {
         let sessionID = UUID().uuidString.lowercased()
         subject.sessionID = sessionID
         let launch: SessionLaunch
         do {
-            launch = try self.launch(program)
+            launch = try self.launch(start, sessionID: sessionID)
             try openInAudit(sessionID)
         } catch {
-            return refuse(error, wantReply: wantReply)
-        }
-        if program == .sftp { subsystem = "sftp" }
-        // Audited before the process starts: with `on_spool_failure: refuse`
-        // nothing runs that the audit does not show.
-        var opening = [auditor.event(NodeAuditor.EventType.sessionStart, subject, fields: kindFields(interactive: program == .shell))]
-        switch program {
-        case .exec(let command):
-            opening.append(auditor.event(NodeAuditor.EventType.exec, subject, fields: ["command": .string(command)]))
-            if let scp = SCPCommand(command) { opening.append(auditor.event(NodeAuditor.EventType.scp, subject, fields: scp.auditFields)) }
-        case .sftp:
-            sftpRequests = SFTPRequestParser()
-        case .shell:
-            break
+            return perform(machine.startRefused(error.message, wantReply: start.wantReply))
         }
         do {
-            try auditor.record(opening)
+            try auditor.record(start.openingAudit.map { auditor.event($0.type, subject, fields: $0.fields) })
         } catch where auditor.onSpoolFailure == .refuse {
             auditor.sessionClosed(sessionID)
-            return refuse(unaudited(error), wantReply: wantReply)
+            return perform(machine.startRefused(unaudited(error).message, wantReply: start.wantReply))
         } catch {
             // Logged and counted by the auditor; `continue` serves the session unaudited.
         }
-        let process: SpawnedProcess
         do {
-            process = try ProcessSpawner.spawn(launch.request)
+            spawned = try ProcessSpawner.spawn(launch.request)
         } catch {
-            var fields = kindFields(interactive: program == .shell)
-            fields["reason"] = .string("the process could not start: \(error.message)")
-            auditor.emit(NodeAuditor.EventType.sessionEnd, subject, fields: fields)
-            auditor.sessionClosed(sessionID)
-            return refuse(error, wantReply: wantReply)
+            return perform(machine.spawnFailed(error.message, wantReply: start.wantReply))
         }
-        if program == .sftp { earlyInput.forEach(auditSFTP) }
-        running = Running(pid: process.pid, terminal: process.terminal, pendingInput: earlyInput, pendingEndOfInput: earlyEndOfInput)
-        earlyInput = []
-        // An sftp session is not recorded: its stream is the files
-        // themselves in binary packets, which no terminal replays and which
-        // would store every transferred byte again in the audit log; its
-        // `sftp` events name what was done instead.
-        if program != .sftp {
-            recorder = auditor.recorder(for: subject)
-            record(.start(login: admission.login, node: auditor.nodeName, term: terminal?.term ?? "", size: launch.recordingSize))
-            flushRecordingPeriodically(on: context.eventLoop)
+        perform(machine.started(wantReply: start.wantReply))
+    }
+
+    private func launch(_ start: SessionStateMachine.Start, sessionID: String) throws(TetherError) -> SessionLaunch {
+        let command: String?
+        switch start.program {
+        case .shell: command = nil
+        case .exec(let text): command = text
+        case .sftp: command = try SFTPServer.locate()
         }
-        attachPipes(of: process, on: context.eventLoop)
-        let session = NIOLoopBound(self, eventLoop: context.eventLoop)
-        ProcessReaper.watch(process.pid, on: context.eventLoop) { exit in session.value.processExited(exit) }
-        reply(true, wantReply)
+        return SessionLaunch(
+            account: admission.account, clientEnvironment: start.environment, terminal: start.terminal,
+            command: command, sessionID: sessionID
+        )
     }
 
     /// Notes the session as open in the spool (so a crash cannot leave it
@@ -295,12 +246,56 @@ final class SessionChannelHandler: ChannelDuplexHandler {
         TetherError(.unavailable, "this node refuses new sessions while it cannot write its audit log (\(error.message.trimmingCharacters(in: CharacterSet(charactersIn: ".")))); free the disk or repair the spool on the node, or set node.audit.on_spool_failure: continue.")
     }
 
-    private func refuse(_ error: TetherError, wantReply: Bool) {
-        guard let context else { return }
-        var message = context.channel.allocator.buffer(capacity: 128)
-        message.writeString("tether: \(error.message)\r\n")
-        context.writeAndFlush(wrapOutboundOut(SSHChannelData(type: .stdErr, data: .byteBuffer(message))), promise: nil)
-        reply(false, wantReply)
+    private func attach(_ process: SpawnedProcess, on loop: EventLoop) {
+        let session = NIOLoopBound(self, eventLoop: loop)
+        func bootstrap(_ output: ProcessOutput) -> NIOPipeBootstrap {
+            NIOPipeBootstrap(group: loop)
+                .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ProcessOutputReader(session: session, output: output))
+                    }
+                }
+        }
+        if let terminal = process.terminal {
+            bootstrap(.terminal).takingOwnershipOfDescriptor(inputOutput: terminal).whenComplete { result in
+                session.value.attached(result, output: .terminal, carriesInput: true, descriptors: [terminal])
+            }
+        } else if let input = process.standardInput, let output = process.standardOutput, let error = process.standardError {
+            bootstrap(.standardOutput).takingOwnershipOfDescriptors(input: output, output: input).whenComplete { result in
+                session.value.attached(result, output: .standardOutput, carriesInput: true, descriptors: [output, input])
+            }
+            bootstrap(.standardError).takingOwnershipOfDescriptor(input: error).whenComplete { result in
+                session.value.attached(result, output: .standardError, carriesInput: false, descriptors: [error])
+            }
+        }
+        ProcessReaper.shared.watch(process.handle, on: loop) { exit in session.value.processExited(exit) }
+    }
+
+    private func attached(_ result: Result<Channel, Error>, output: ProcessOutput, carriesInput: Bool, descriptors: [Int32]) {
+        switch result {
+        case .success(let pipe):
+            pipes.append(pipe)
+            if carriesInput { processInput = pipe }
+            perform(machine.processOutputAttached(carriesInput: carriesInput, isWritable: pipe.isWritable))
+        case .failure(let error):
+            // NIO did not take the descriptors: close them; the state machine stops the process.
+            descriptors.forEach { _ = Glibc.close($0) }
+            auditor.logger.error("cannot attach to a session process", metadata: ["error": "\(error)"])
+            perform(machine.processOutputAttachFailed(output))
+        }
+    }
+
+    // MARK: Recording and audit
+
+    /// Adds a frame to the recording; a failure is the spool's (see `SessionStateMachine.spoolFailed`).
+    private func record(_ frame: RecordingFrame.Kind) {
+        guard let recorder else { return }
+        do {
+            try recorder.record(frame)
+        } catch {
+            perform(machine.spoolFailed(error.message, refuse: auditor.onSpoolFailure == .refuse))
+        }
     }
 
     /// Writes what the recorder holds every `recordingFlushInterval`, so a
@@ -314,196 +309,22 @@ final class SessionChannelHandler: ChannelDuplexHandler {
     }
 
     private func flushRecording() {
-        guard !finished, let recorder else { return }
+        guard !machine.isFinished, let recorder else { return }
         do {
             try recorder.flush()
         } catch {
-            spoolFailed(error)
+            perform(machine.spoolFailed(error.message, refuse: auditor.onSpoolFailure == .refuse))
         }
     }
 
-    private func launch(_ program: Program) throws(TetherError) -> SessionLaunch {
-        let command: String?
-        switch program {
-        case .shell: command = nil
-        case .exec(let text): command = text
-        case .sftp:
-            command = try SFTPServer.locate()
-            // Binary packets through a terminal would be mangled.
-            terminal = nil
+    private func endInAudit(_ fields: [String: JSONValue]) {
+        guard let sessionID = subject.sessionID else { return }
+        do {
+            try auditor.record([auditor.event(NodeAuditor.EventType.sessionEnd, subject, fields: fields)])
+            auditor.sessionClosed(sessionID)
+        } catch {
+            // Logged and counted; the open-session note stays, so the
+            // next start writes this session.end (`node restarted`).
         }
-        return SessionLaunch(
-            account: admission.account, clientEnvironment: environment, terminal: terminal,
-            command: command, sessionID: subject.sessionID ?? ""
-        )
-    }
-
-    /// What `session.start` and `session.end` say about the kind of session.
-    private func kindFields(interactive: Bool) -> [String: JSONValue] {
-        var fields: [String: JSONValue] = ["interactive": .bool(interactive)]
-        fields["subsystem"] = subsystem.map(JSONValue.string)
-        return fields
-    }
-
-    /// Names the files an sftp session touches, from the client's requests.
-    private func auditSFTP(_ bytes: ByteBuffer) {
-        guard sftpRequests != nil else { return }
-        for request in sftpRequests?.feed(bytes.readableBytesView) ?? [] {
-            auditor.emit(NodeAuditor.EventType.sftp, subject, fields: request.auditFields)
-        }
-        if let reason = sftpRequests?.failure {
-            sftpRequests = nil
-            auditor.logger.warning("stopped auditing an sftp session's requests", metadata: ["session_id": "\(subject.sessionID ?? "")", "reason": "\(reason)"])
-            auditor.emit(NodeAuditor.EventType.sftp, subject, fields: ["operation": "audit_stopped", "reason": .string(reason)])
-        }
-    }
-
-    private func attachPipes(of process: SpawnedProcess, on loop: EventLoop) {
-        let session = NIOLoopBound(self, eventLoop: loop)
-        func bootstrap(_ output: ProcessOutput) -> NIOPipeBootstrap {
-            NIOPipeBootstrap(group: loop)
-                .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(ProcessOutputReader(session: session, output: output))
-                    }
-                }
-        }
-        if let terminal = process.terminal {
-            openOutputs = [.terminal]
-            bootstrap(.terminal).takingOwnershipOfDescriptor(inputOutput: terminal).whenComplete { result in
-                session.value.attached(result, output: .terminal, carriesInput: true, descriptors: [terminal])
-            }
-        } else if let input = process.standardInput, let output = process.standardOutput, let error = process.standardError {
-            openOutputs = [.standardOutput, .standardError]
-            bootstrap(.standardOutput).takingOwnershipOfDescriptors(input: output, output: input).whenComplete { result in
-                session.value.attached(result, output: .standardOutput, carriesInput: true, descriptors: [output, input])
-            }
-            bootstrap(.standardError).takingOwnershipOfDescriptor(input: error).whenComplete { result in
-                session.value.attached(result, output: .standardError, carriesInput: false, descriptors: [error])
-            }
-        }
-    }
-
-    private func attached(_ result: Result<Channel, Error>, output: ProcessOutput, carriesInput: Bool, descriptors: [Int32]) {
-        switch result {
-        case .success(let pipe):
-            running?.pipes.append(pipe)
-            guard !clientGone, !finished else {
-                pipe.close(promise: nil)
-                return
-            }
-            guard carriesInput, var state = running else { return }
-            state.input = pipe
-            for bytes in state.pendingInput { pipe.write(bytes, promise: nil) }
-            pipe.flush()
-            if state.pendingEndOfInput { pipe.close(mode: .output, promise: nil) }
-            state.pendingInput = []
-            running = state
-            updateInputFlow()
-        case .failure(let error):
-            // NIO did not take the descriptors: close them, and stop a process we cannot serve.
-            descriptors.forEach { _ = Glibc.close($0) }
-            if let pid = running?.pid { kill(pid, SIGKILL) }
-            auditor.logger.error("cannot attach to a session process", metadata: ["error": "\(error)"])
-            processOutputEnded(output)
-        }
-    }
-
-    // MARK: From the process
-
-    func processWrote(_ bytes: ByteBuffer, on output: ProcessOutput) {
-        guard let context, !clientGone else { return }
-        record(.output(Array(bytes.readableBytesView)))
-        let type: SSHChannelData.DataType = output == .standardError ? .stdErr : .channel
-        context.writeAndFlush(wrapOutboundOut(SSHChannelData(type: type, data: .byteBuffer(bytes))), promise: nil)
-        // Backpressure: stop reading the process while the client's window is full.
-        if !context.channel.isWritable { setReading(false) }
-    }
-
-    func processOutputEnded(_ output: ProcessOutput) {
-        openOutputs.remove(output)
-        finishIfDone()
-    }
-
-    func processExited(_ exit: ProcessExit) {
-        self.exit = exit
-        if terminal != nil, !openOutputs.isEmpty, let context {
-            // Whatever is still in the PTY arrives within the grace period.
-            let session = NIOLoopBound(self, eventLoop: context.eventLoop)
-            context.eventLoop.scheduleTask(in: services.terminalDrainGrace) {
-                session.value.openOutputs.removeAll()
-                session.value.finishIfDone()
-            }
-        }
-        finishIfDone()
-    }
-
-    private func setReading(_ on: Bool) {
-        for pipe in running?.pipes ?? [] {
-            pipe.setOption(ChannelOptions.autoRead, value: on).whenFailure { _ in }
-        }
-    }
-
-    /// Ends the session once the process exited and its output is drained:
-    /// audit, recording, exit status, close (no EOF: the client may have
-    /// sent its own already, and close implies it).
-    private func finishIfDone() {
-        guard !finished, let exit, openOutputs.isEmpty else { return }
-        finished = true
-        recordingFlush?.cancel()
-        running?.pipes.forEach { $0.close(promise: nil) }
-        var fields = kindFields(interactive: terminal != nil)
-        let status: Int32?
-        switch exit {
-        case .exited(let code):
-            status = code
-            fields["exit_status"] = .number(Int64(code))
-        case .signaled(let signal):
-            status = nil
-            fields["signal"] = .string(SignalNames.name(signal))
-        }
-        if let endingLock {
-            fields["reason"] = .string(SessionEndReason.locked)
-            fields["lock"] = .string(endingLock)
-        }
-        record(.end(exitStatus: status))
-        if let sessionID = subject.sessionID {
-            do {
-                try auditor.record([auditor.event(NodeAuditor.EventType.sessionEnd, subject, fields: fields)])
-                auditor.sessionClosed(sessionID)
-            } catch {
-                // Logged and counted; the open-session note stays, so the
-                // next start writes this session.end (`node restarted`).
-            }
-        }
-        guard let context, !clientGone else { return }
-        switch exit {
-        case .exited(let code):
-            context.triggerUserOutboundEvent(SSHChannelRequestEvent.ExitStatus(exitStatus: Int(code)), promise: nil)
-        case .signaled(let signal):
-            context.triggerUserOutboundEvent(
-                SSHChannelRequestEvent.ExitSignal(signalName: SignalNames.name(signal), errorMessage: "", language: "", dumpedCore: false),
-                promise: nil
-            )
-        }
-        context.close(promise: nil)
-    }
-
-    // MARK: Locks
-
-    /// A lock now matches this session's user or node: tells the user why on
-    /// their stderr, then kills the session's process group (a lock is no
-    /// request to finish up; every session runs in a group of its own), so
-    /// the session ends as usual, its `session.end` saying `reason: locked`.
-    /// A session whose process never started just closes.
-    func end(byLock name: String, sentence: String) {
-        guard let context, !finished, endingLock == nil else { return }
-        endingLock = name
-        var message = context.channel.allocator.buffer(capacity: sentence.utf8.count + 16)
-        message.writeString("\r\ntether: \(sentence)\r\n")
-        context.writeAndFlush(wrapOutboundOut(SSHChannelData(type: .stdErr, data: .byteBuffer(message))), promise: nil)
-        guard let running else { return context.close(promise: nil) }
-        if exit == nil { kill(-running.pid, SIGKILL) }
     }
 }

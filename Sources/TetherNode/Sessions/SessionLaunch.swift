@@ -9,7 +9,7 @@ struct SessionLaunch {
         name == "LANG" || name == "TERM" || name == "TZ" || name.hasPrefix("LC_")
     }
 
-    struct Terminal {
+    struct Terminal: Equatable {
         var term: String
         var size: WindowSize
     }
