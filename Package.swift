@@ -186,7 +186,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "tetherd",
-            dependencies: ["TetherCLIKit", "TetherCore", "TetherConfig", "TetherAuth", "TetherProxy", "TetherNode", argumentParser, logging, lifecycle]
+            dependencies: ["TetherCLIKit", "TetherCore", "TetherConfig", "TetherStorage", "TetherAuth", "TetherProxy", "TetherNode", argumentParser, logging, lifecycle]
         ),
         .executableTarget(
             name: "tether",

@@ -55,8 +55,9 @@ public struct ProxyService: Service {
 
     public func run() async throws {
         let tls = try makeServerTLS()
-        let directory = NodeDirectory(source: directorySource, onEvent: onEvent)
         let leaves = LeafDirectory(source: federation, registry: registry)
+        let directory = NodeDirectory(
+            source: directorySource, registry: registry, leaves: leaves, interval: configuration.directoryRefresh, logger: logger, onEvent: onEvent)
         let connector = try NodeConnector(registry: registry, group: group, credentials: configuration.credentials, cluster: configuration.clusterName)
         let forwarder = try AuthForwarder(
             authAddress: configuration.authAddress, clusterName: configuration.clusterName, credentials: configuration.credentials,
@@ -91,14 +92,12 @@ public struct ProxyService: Service {
         let publisher = LeafLockPublisher(
             federation: federation, leaves: leaves, relay: LeafRelay(leaves: leaves, registry: registry),
             linkedLeaves: linkedLeaves, eventLoop: group.next(), logger: logger)
-        let registry = registry
-        let directories: [@Sendable () throws -> Void] = [{ try directory.refresh(closingRemovedIn: registry) }, leaves.refresh]
         // Know the cluster's nodes and leaves before the first user arrives.
-        refreshOnce(directories)
+        await directory.refresh()
         let serving: Result<Void, any Error>
         do {
             let server = try await bind(routes)
-            try await serve(server: server, directories: directories, links: links, publisher: publisher, api: api)
+            try await serve(server: server, directory: directory, links: links, publisher: publisher, api: api)
             serving = .success(())
         } catch {
             serving = .failure(error)
@@ -131,7 +130,7 @@ public struct ProxyService: Service {
 
     private func serve(
         server: NIOAsyncChannel<EventLoopFuture<ProxyConnection>, Never>,
-        directories: [@Sendable () throws -> Void],
+        directory: NodeDirectory,
         links: RootLinks,
         publisher: LeafLockPublisher,
         api: HTTP1Channel
@@ -139,7 +138,7 @@ public struct ProxyService: Service {
         let logger = logger
         try await cancelWhenGracefulShutdown {
             try await withThrowingDiscardingTaskGroup { tasks in
-                tasks.addTask { await refresh(directories) }
+                tasks.addTask { try await directory.run() }
                 tasks.addTask { await links.run() }
                 tasks.addTask { await publisher.run() }
                 try await server.executeThenClose { connections in
@@ -151,24 +150,6 @@ public struct ProxyService: Service {
                         }
                     }
                 }
-            }
-        }
-    }
-
-    /// Keeps the node and leaf directories fresh from the auth service.
-    private func refresh(_ directories: [@Sendable () throws -> Void]) async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: configuration.directoryRefresh)
-            refreshOnce(directories)
-        }
-    }
-
-    private func refreshOnce(_ directories: [@Sendable () throws -> Void]) {
-        for refresh in directories {
-            do {
-                try refresh()
-            } catch {
-                logger.warning("cannot refresh the proxy's directories", metadata: ["error": "\(error)"])
             }
         }
     }

@@ -10,6 +10,7 @@ import TetherIdentity
 import TetherNode
 import TetherPolicy
 import TetherProxy
+import TetherStorage
 import TetherTunnel
 
 /// Builds the services a configuration enables, wiring the co-located ones
@@ -42,7 +43,11 @@ struct ServiceAssembly {
             services.append(service)
         }
         if let section = configuration.proxy, section.enabled, let auth {
-            services.append(try proxy(section, auth: auth))
+            // Listed before the proxy (the group stops services in reverse
+            // order), so it writes what the proxy queued before it returns.
+            let audit = ProxyAudit.sink(core: auth.core, logger: Logger(label: "tether.proxy.audit"))
+            services.append(audit)
+            services.append(try proxy(section, auth: auth, audit: audit))
         }
         if let section = configuration.node, section.enabled {
             services.append(NodeService(
@@ -54,7 +59,7 @@ struct ServiceAssembly {
         return services
     }
 
-    private func proxy(_ section: ProxySection, auth: AuthService) throws(TetherError) -> ProxyService {
+    private func proxy(_ section: ProxySection, auth: AuthService, audit: AuditSink<ProxyReport>) throws(TetherError) -> ProxyService {
         let listen = try HostPort(parsing: section.listen, listening: true)
         var addresses = [listen.host]
         if let publicAddr = section.publicAddr { addresses.append(try HostPort(parsing: publicAddr).host) }
@@ -74,13 +79,8 @@ struct ServiceAssembly {
             federation: AuthFederation(core: core),
             eventLoopGroup: eventLoopGroup,
             logger: logger,
-            onEvent: { event in
-                do {
-                    try ProxyAudit(core: core).record(event)
-                } catch {
-                    logger.error("cannot record a proxy event", metadata: ["error": "\(error)"])
-                }
-            }
+            // Tunnel callbacks and CONNECT handling run on event loops: they only queue.
+            onEvent: { event in audit.enqueue(ProxyReport(event: event, time: core.clock.now())) }
         )
     }
 
@@ -168,47 +168,69 @@ struct AuthFederation: FederationAuthority {
     }
 }
 
+/// A proxy event and when it happened (the sink writes it a moment later).
+struct ProxyReport: Sendable {
+    var event: ProxyEvent
+    var time: Date
+}
+
 /// Writes what the proxy reports to the cluster's audit log.
 struct ProxyAudit {
     let core: AuthCore
 
-    func record(_ event: ProxyEvent) throws(TetherError) {
-        switch event {
-        case .tunnel(let peer, let online, let remoteAddress):
-            // The table of `tetherctl audit search` names the node, not just its host ID.
-            var nodeName: String?
-            if case .node(let hostID) = peer { nodeName = try core.resources.node(hostID: hostID)?.name }
-            try core.audit.record(online ? "tunnel.connect" : "tunnel.disconnect") { event in
-                event.remoteAddr = remoteAddress
-                switch peer {
-                case .node(let hostID):
-                    event.node = nodeName
-                    event.fields["host_id"] = .string(hostID)
-                case .leaf(let cluster): event.fields["leaf_cluster"] = .string(cluster)
-                }
-            }
-            if case .leaf(let cluster) = peer { try core.leaves.markSeen(cluster) }
-        case .rootLink(let cluster, let online, let reason):
-            try core.audit.record(online ? "tunnel.connect" : "tunnel.disconnect") { event in
-                event.fields["root_cluster"] = .string(cluster)
-                if let reason { event.fields["reason"] = .string(reason) }
-            }
-        case .routedToLeaf(let user, let cluster, let node, let clientAddress):
-            try core.audit.record("proxy.route") { event in
-                event.user = user
-                event.node = node
-                event.remoteAddr = clientAddress
-                event.fields["target_cluster"] = .string(cluster)
-            }
-        case .nodeRefused(let user, let node, let reason, let originCluster, let clientAddress):
-            try core.audit.refusal(reason, user: user, remoteAddress: clientAddress) { event in
-                event.node = node
-                event.originCluster = originCluster
-            }
-        case .tunnelRefused(let peer, let reason, let remoteAddress):
-            try core.audit.refusal(reason, remoteAddress: remoteAddress) { event in
-                event.fields["tunnel_peer"] = .string(peer)
-            }
+    /// Where the proxy's event loops hand their reports, written off them.
+    static func sink(core: AuthCore, logger: Logger) -> AuditSink<ProxyReport> {
+        AuditSink(label: "proxy audit", clock: core.clock, logger: logger) { reports, loss throws(TetherError) in
+            try ProxyAudit(core: core).write(reports, loss: loss)
         }
+    }
+
+    /// Writes `reports` in one transaction, after an `audit.lost` for `loss`.
+    func write(_ reports: [ProxyReport], loss: AuditLoss?) throws(TetherError) {
+        var events = try reports.map { report throws(TetherError) in try event(report.event, at: report.time) }
+        if let loss { events.insert(loss.event(cluster: core.cluster, at: core.clock.now()), at: 0) }
+        try core.audit.log.append(events)
+        for report in reports {
+            if case .tunnel(.leaf(let cluster), _, _) = report.event { try core.leaves.markSeen(cluster) }
+        }
+    }
+
+    private func event(_ report: ProxyEvent, at time: Date) throws(TetherError) -> AuditEvent {
+        var event = AuditEvent(event: "", time: time, cluster: core.cluster)
+        switch report {
+        case .tunnel(let peer, let online, let remoteAddress):
+            event.event = online ? "tunnel.connect" : "tunnel.disconnect"
+            event.remoteAddr = remoteAddress
+            switch peer {
+            case .node(let hostID):
+                // The table of `tetherctl audit search` names the node, not just its host ID.
+                event.node = try core.resources.node(hostID: hostID)?.name
+                event.fields["host_id"] = .string(hostID)
+            case .leaf(let cluster): event.fields["leaf_cluster"] = .string(cluster)
+            }
+        case .rootLink(let cluster, let online, let reason):
+            event.event = online ? "tunnel.connect" : "tunnel.disconnect"
+            event.fields["root_cluster"] = .string(cluster)
+            if let reason { event.fields["reason"] = .string(reason) }
+        case .routedToLeaf(let user, let cluster, let node, let clientAddress):
+            event.event = "proxy.route"
+            event.user = user
+            event.node = node
+            event.remoteAddr = clientAddress
+            event.fields["target_cluster"] = .string(cluster)
+        case .nodeRefused(let user, let node, let reason, let originCluster, let clientAddress):
+            event.event = AuthEvent.authFailed
+            event.user = user
+            event.remoteAddr = clientAddress
+            event.fields["reason"] = .string(reason)
+            event.node = node
+            event.originCluster = originCluster
+        case .tunnelRefused(let peer, let reason, let remoteAddress):
+            event.event = AuthEvent.authFailed
+            event.remoteAddr = remoteAddress
+            event.fields["reason"] = .string(reason)
+            event.fields["tunnel_peer"] = .string(peer)
+        }
+        return event
     }
 }

@@ -29,13 +29,17 @@ struct RootStreamRouter: TunnelStreamRouter {
     }
 
     private func session(_ request: TunnelStreamRequest, stream: Channel) -> EventLoopFuture<TunnelStreamService> {
-        let connector = connector
+        let (connector, directory, clusterName) = (connector, directory, clusterName)
         // Translation reads SQLite and may sign a certificate: not on the event loop.
         let opened = NIOThreadPool.singleton.runIfActive(eventLoop: stream.eventLoop) {
-            try nodeSession(for: request)
-        }.flatMap { route, nodeRequest in
-            connector.openStream(to: route, request: nodeRequest, on: stream.eventLoop) { nodeStream in
-                try nodeStream.pipeline.syncOperations.addHandler(InboundHold())
+            try visit(request)
+        }.flatMap { viewer, node, metadata in
+            directory.route(named: node, for: viewer, cluster: clusterName, inLeaf: true, on: stream.eventLoop).flatMap { route in
+                var metadata = metadata
+                metadata[SSHRouting.Metadata.node] = route.name
+                return connector.openStream(to: route, request: TunnelStreamRequest(path: SSHRouting.streamPath, metadata: metadata), on: stream.eventLoop) { nodeStream in
+                    try nodeStream.pipeline.syncOperations.addHandler(InboundHold())
+                }
             }
         }
         // A root that gives up before the answer takes the node's stream with it.
@@ -48,8 +52,9 @@ struct RootStreamRouter: TunnelStreamRouter {
         }
     }
 
-    /// The node a root user's session goes to, and what it is told.
-    private func nodeSession(for request: TunnelStreamRequest) throws -> (NodeRoute, TunnelStreamRequest) {
+    /// Who a root user's session is in this cluster, the node asked for,
+    /// and what the node is told (the certificate translated).
+    private func visit(_ request: TunnelStreamRequest) throws -> (NodeViewer, String, [String: String]) {
         guard let certificate = request.metadata[SSHRouting.Metadata.certificate], let node = request.metadata[SSHRouting.Metadata.node] else {
             throw TetherError(.invalidArgument, "the root sent a session without a certificate or node.")
         }
@@ -57,13 +62,10 @@ struct RootStreamRouter: TunnelStreamRouter {
         let translated = try federation.translateSSHCertificate(certificate, from: root, clientAddress: clientAddress)
         let visitor = try TetherCertificateIdentity(certificate: try SSHCertificate(authorizedKeyLine: translated))
         let viewer = NodeViewer(user: visitor.user, roles: visitor.roles, originCluster: visitor.originCluster, clientAddress: clientAddress)
-        let route = try directory.route(named: node, for: viewer, cluster: clusterName, inLeaf: true)
-        let nodeRequest = TunnelStreamRequest(path: SSHRouting.streamPath, metadata: [
+        return (viewer, node, [
             SSHRouting.Metadata.certificate: translated,
             SSHRouting.Metadata.clientAddress: clientAddress ?? "unknown",
-            SSHRouting.Metadata.node: route.name,
         ])
-        return (route, nodeRequest)
     }
 
     /// A relayed API request, read as untrusted: the root is another

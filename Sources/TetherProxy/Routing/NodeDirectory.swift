@@ -1,5 +1,9 @@
 import Foundation
+import Logging
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
 import TetherAPI
 import TetherCore
 import TetherTunnel
@@ -43,41 +47,164 @@ struct NodeViewer: Sendable {
     var clientAddress: String?
 }
 
-/// The proxy's cached view of the cluster's nodes, read (on NIO's thread
-/// pool: routing also asks the source who may see them) when a session is
-/// routed, refreshed in the background and on a miss (a
-/// node that joined a moment ago, or a direct node whose first heartbeat,
-/// with the address it listens on, came after the last refresh).
-final class NodeDirectory: Sendable {
-    private let source: any NodeDirectorySource
-    private let onEvent: @Sendable (ProxyEvent) -> Void
-    private let routes = NIOLockedValueBox<[String: [NodeRoute]]>([:])
+/// The proxy's view of the cluster's nodes (and, through `leaves`, of its
+/// leaf clusters), held in memory so that routing never waits for SQLite on
+/// an event loop. `run()` (a `Service`) reads the inventory on NIO's thread
+/// pool every `interval`, and sooner when a lookup misses: a node that
+/// joined a moment ago, or a direct node whose first heartbeat (with the
+/// address it listens on) came after the last read. Misses are coalesced:
+/// however many arrive, one read is in flight at a time and reads a miss
+/// asks for start at least `missSpacing` apart; every miss waiting when a
+/// read starts is answered by it. A name nobody has is thus refused from
+/// memory, after at most one shared read, and never costs a read of its own.
+final class NodeDirectory: Service, Sendable {
+    private struct State {
+        var routes: [String: [NodeRoute]] = [:]
+        /// Lookups waiting for the next read of the inventory.
+        var misses: [EventLoopPromise<Void>] = []
+        /// The run loop, waiting for a miss or its interval.
+        var idle: CheckedContinuation<Void, Never>?
+        /// `run` returned: misses answer from memory at once.
+        var stopped = false
+    }
 
-    /// `onEvent` hears of users refused a node they may not see.
-    init(source: any NodeDirectorySource, onEvent: @escaping @Sendable (ProxyEvent) -> Void) {
+    private let source: any NodeDirectorySource
+    private let registry: TunnelRegistry
+    private let leaves: LeafDirectory
+    private let interval: Duration
+    private let missSpacing: Duration
+    private let logger: Logger
+    private let onEvent: @Sendable (ProxyEvent) -> Void
+    private let state = NIOLockedValueBox(State())
+
+    /// `registry`: tunnels of nodes no longer in the inventory are closed
+    /// after each read. `onEvent` hears of users refused a node they may not see.
+    init(
+        source: any NodeDirectorySource, registry: TunnelRegistry, leaves: LeafDirectory, interval: Duration,
+        missSpacing: Duration = .milliseconds(250), logger: Logger, onEvent: @escaping @Sendable (ProxyEvent) -> Void
+    ) {
         self.source = source
+        self.registry = registry
+        self.leaves = leaves
+        self.interval = interval
+        self.missSpacing = missSpacing
+        self.logger = logger
         self.onEvent = onEvent
     }
 
-    func refresh() throws {
-        let list = try source.nodeRoutes()
-        routes.withLockedValue { $0 = Dictionary(grouping: list, by: \.name) }
+    // MARK: Refreshing
+
+    /// Reads the inventory every `interval`, or sooner for waiting misses,
+    /// until cancelled or shut down; lookups then answer from memory.
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            var lastMissRead = ContinuousClock.now - self.missSpacing
+            while !Task.isCancelled {
+                let askedByMiss = await self.waitForMissOrInterval()
+                guard !Task.isCancelled else { break }
+                if askedByMiss {
+                    try? await Task.sleep(until: lastMissRead + self.missSpacing)
+                    lastMissRead = .now
+                }
+                // Misses from here on wait for the next read: this one may have begun before their node joined.
+                let answered = self.state.withLockedValue { state in
+                    defer { state.misses = [] }
+                    return state.misses
+                }
+                await self.refresh()
+                answered.forEach { $0.succeed() }
+            }
+        }
+        // Lookups still waiting answer from what is known.
+        let waiting = state.withLockedValue { state in
+            state.stopped = true
+            defer { state.misses = [] }
+            return state.misses
+        }
+        waiting.forEach { $0.succeed() }
     }
 
-    /// Refreshes, then closes the connections (tunnels, dialled direct
-    /// nodes) of nodes that are no longer in the inventory: a node an
-    /// administrator removed loses its tunnel within one refresh, though its
-    /// certificate still runs. Connections newer than the inventory read are
-    /// left alone (a node that joined a moment ago).
-    func refresh(closingRemovedIn registry: TunnelRegistry) throws {
+    /// Reads the inventory now (on NIO's thread pool), then closes the
+    /// tunnels and dialled connections of nodes no longer in it: a node an
+    /// administrator removed loses its tunnel within one refresh, though
+    /// its certificate still runs. Connections newer than the read are left
+    /// alone (a node that joined a moment ago). A failure is logged; the
+    /// directory keeps what it knew.
+    func refresh() async {
+        do {
+            try await NIOThreadPool.singleton.runIfActive { try self.readInventory() }
+        } catch {
+            logger.warning("cannot refresh the proxy's directories", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func readInventory() throws {
         let readAt = Date()
-        try refresh()
-        let nodes = routes.withLockedValue { Set($0.values.joined().map(\.hostID)) }
+        let routes = Dictionary(grouping: try source.nodeRoutes(), by: \.name)
+        state.withLockedValue { $0.routes = routes }
+        let nodes = Set(routes.values.joined().map(\.hostID))
         for tunnel in registry.connected where tunnel.connectedAt < readAt {
             guard case .node(let hostID) = TunnelPeer(registryID: tunnel.peerID), !nodes.contains(hostID) else { continue }
             registry.close(peerID: tunnel.peerID)
         }
+        try leaves.refresh()
     }
+
+    /// Returns true when a miss asked for a read, false when the interval passed (or on cancellation).
+    private func waitForMissOrInterval() async -> Bool {
+        await withTaskGroup(of: Bool.self) { tasks in
+            tasks.addTask {
+                try? await Task.sleep(for: self.interval)
+                return false
+            }
+            tasks.addTask { await self.waitForMiss() }
+            let first = await tasks.next() ?? false
+            tasks.cancelAll()
+            return first
+        }
+    }
+
+    private func waitForMiss() async -> Bool {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = state.withLockedValue { state in
+                    guard state.misses.isEmpty, !Task.isCancelled else { return true }
+                    state.idle = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+            return state.withLockedValue { !$0.misses.isEmpty }
+        } onCancel: {
+            wakeRunLoop()
+        }
+    }
+
+    private func wakeRunLoop() {
+        state.withLockedValue { state in
+            defer { state.idle = nil }
+            return state.idle
+        }?.resume()
+    }
+
+    /// Completes once a read of the inventory that began after this call
+    /// has ended (at once if `run` has returned).
+    private func nextRead(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        let promise = eventLoop.makePromise(of: Void.self)
+        let queued = state.withLockedValue { state in
+            guard !state.stopped else { return false }
+            state.misses.append(promise)
+            return true
+        }
+        guard queued else {
+            promise.succeed()
+            return promise.futureResult
+        }
+        wakeRunLoop()
+        return promise.futureResult
+    }
+
+    // MARK: Routing
 
     /// Whether `hostID` may hold a tunnel as a node: asks the inventory, not
     /// the cache, so a node that joined a moment ago is not turned away.
@@ -95,13 +222,25 @@ final class NodeDirectory: Sendable {
     /// does not exist, before any of its bytes (its SSH host key) reach
     /// them, and reported for the audit; the node still decides the login
     /// itself. `inLeaf`: the viewer logged in to this cluster's root.
-    func route(named name: String, for viewer: NodeViewer, cluster: String, inLeaf: Bool) throws(TetherError) -> NodeRoute {
-        var found = cached(name)
-        if found.isEmpty || found.contains(where: { !$0.tunnel && $0.address == nil }) {
-            try? refresh()
-            found = cached(name)
+    /// Answered from memory (after the next read, on a miss); who may see
+    /// a node that exists is read on NIO's thread pool, never on `eventLoop`.
+    func route(named name: String, for viewer: NodeViewer, cluster: String, inLeaf: Bool, on eventLoop: any EventLoop) -> EventLoopFuture<NodeRoute> {
+        let known = cached(name)
+        let candidates = known.isEmpty || known.contains(where: { !$0.tunnel && $0.address == nil })
+            ? nextRead(on: eventLoop).map { self.cached(name) }
+            : eventLoop.makeSucceededFuture(known)
+        return candidates.flatMap { candidates in
+            guard !candidates.isEmpty else {
+                return eventLoop.makeFailedFuture(NodeVisibility.notVisible(name, cluster: cluster, inLeaf: inLeaf))
+            }
+            return NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
+                try self.choose(name, among: candidates, for: viewer, cluster: cluster, inLeaf: inLeaf)
+            }
         }
-        found = try visible(found, to: viewer, cluster: cluster)
+    }
+
+    private func choose(_ name: String, among candidates: [NodeRoute], for viewer: NodeViewer, cluster: String, inLeaf: Bool) throws(TetherError) -> NodeRoute {
+        let found = try visible(candidates, to: viewer, cluster: cluster)
         switch found.count {
         case 0:
             throw NodeVisibility.notVisible(name, cluster: cluster, inLeaf: inLeaf)
@@ -133,8 +272,9 @@ final class NodeDirectory: Sendable {
     }
 
     private func cached(_ name: String) -> [NodeRoute] {
-        routes.withLockedValue { routes in
-            routes[name] ?? routes.values.flatMap { $0 }.filter { $0.hostID == name }
+        state.withLockedValue { state in
+            let routes = state.routes
+            return routes[name] ?? routes.values.flatMap { $0 }.filter { $0.hostID == name }
         }
     }
 }

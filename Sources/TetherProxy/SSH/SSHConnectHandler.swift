@@ -78,10 +78,8 @@ final class SSHConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
         } else {
             let (directory, connector, cluster, eventLoop) = (routing.directory, routing.connector, routing.clusterName, context.eventLoop)
             let viewer = NodeViewer(user: request.user, roles: request.roles, clientAddress: request.clientAddress)
-            // Who may see which node is read from the auth store: not on the event loop.
-            opened = NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
-                try directory.route(named: request.node, for: viewer, cluster: cluster, inLeaf: false)
-            }.flatMap { route in
+            // Answered from memory; who may see the node is read off the event loop.
+            opened = directory.route(named: request.node, for: viewer, cluster: cluster, inLeaf: false, on: eventLoop).flatMap { route in
                 connector.openStream(to: route, request: request.streamRequest(node: route.name), on: eventLoop, initializer: holdEarlyBytes)
             }
         }
