@@ -225,7 +225,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TetherAuthTests",
-            dependencies: nio + ["TetherAuth", "TetherCore", "TetherIdentity", "TetherPolicy", "TetherStorage", "TetherAPI", "TetherTransport"]
+            dependencies: nio + ["TetherAuth", "TetherCore", "TetherIdentity", "TetherPolicy", "TetherStorage", "TetherAPI", "TetherTransport", "TetherTestSupport"]
         ),
         .testTarget(
             name: "TetherNodeTests",

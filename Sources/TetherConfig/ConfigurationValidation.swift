@@ -22,6 +22,8 @@ extension TetherdConfiguration {
             guard costs.contains(auth.passwordCost) else {
                 throw FieldError(FieldPath.root.key("auth").key("password_cost"), "is \(auth.passwordCost); use log2 of scrypt's N from \(costs.lowerBound) to \(costs.upperBound) (default \(AuthSection.defaultPasswordCost)).")
             }
+            try auth.validateLogins(at: FieldPath.root.key("auth"))
+            try auth.limits.validate(at: FieldPath.root.key("auth").key("limits"))
         }
         if let proxy, proxy.enabled {
             let path = FieldPath.root.key("proxy")
@@ -29,6 +31,7 @@ extension TetherdConfiguration {
             if let publicAddr = proxy.publicAddr {
                 try AddressRules.checkHostPort(publicAddr, at: path.key("public_addr"))
             }
+            try proxy.limits.validate(at: path.key("limits"))
             guard runsAuth else {
                 throw FieldError(path, "runs without auth in this process; run the proxy in the same tetherd as its auth service.")
             }
@@ -70,6 +73,21 @@ extension NodeSection {
         }
         if keepaliveInterval.seconds < 1 {
             throw FieldError(path.key("keepalive_interval"), "must be at least 1s.")
+        }
+    }
+}
+
+extension AuthSection {
+    func validateLogins(at path: FieldPath) throws(FieldError) {
+        let threads = Self.loginThreadCounts
+        guard threads.contains(loginThreads) else {
+            throw FieldError(path.key("login_threads"), "is \(loginThreads); use \(threads.lowerBound) to \(threads.upperBound) threads for hashing logins' passwords (default 1).")
+        }
+        guard loginQueue >= 0 else {
+            throw FieldError(path.key("login_queue"), "is \(loginQueue); give how many logins may wait for a hashing thread, 0 or more (default 16).")
+        }
+        guard loginFailuresPerAddress >= 1 else {
+            throw FieldError(path.key("login_failures_per_address"), "is \(loginFailuresPerAddress); give at least 1 failed login before an address is locked out (default 20).")
         }
     }
 }

@@ -80,12 +80,19 @@ public struct AuthSection: Codable, Sendable, Equatable {
     public var secondFactor: SecondFactor
     /// log2 of scrypt's N for new password hashes (`password_cost`).
     public var passwordCost: Int
+    /// Threads that hash logins' passwords, and logins that may wait for one.
+    public var loginThreads: Int
+    public var loginQueue: Int
+    /// Failed logins from one address (within 5 minutes) that lock it out for a minute.
+    public var loginFailuresPerAddress: Int
+    public var limits: ListenerLimitsSection
 
     /// Below 2^15 a guess costs an attacker too little; above 2^20 one
     /// login takes a GiB of memory.
     public static let passwordCosts = 15...20
     /// N = 2^17, 128 MiB per hash, as OWASP recommends for scrypt.
     public static let defaultPasswordCost = 17
+    public static let loginThreadCounts = 1...16
 
     public enum SecondFactor: String, Codable, Sendable, CaseIterable {
         case off, otp
@@ -99,13 +106,24 @@ public struct AuthSection: Codable, Sendable, Equatable {
         case enabled, listen
         case secondFactor = "second_factor"
         case passwordCost = "password_cost"
+        case loginThreads = "login_threads"
+        case loginQueue = "login_queue"
+        case loginFailuresPerAddress = "login_failures_per_address"
+        case limits
     }
 
-    public init(enabled: Bool = true, listen: String, secondFactor: SecondFactor = .off, passwordCost: Int = Self.defaultPasswordCost) {
+    public init(
+        enabled: Bool = true, listen: String, secondFactor: SecondFactor = .off, passwordCost: Int = Self.defaultPasswordCost,
+        loginThreads: Int = 1, loginQueue: Int = 16, loginFailuresPerAddress: Int = 20, limits: ListenerLimitsSection = ListenerLimitsSection()
+    ) {
         self.enabled = enabled
         self.listen = listen
         self.secondFactor = secondFactor
         self.passwordCost = passwordCost
+        self.loginThreads = loginThreads
+        self.loginQueue = loginQueue
+        self.loginFailuresPerAddress = loginFailuresPerAddress
+        self.limits = limits
     }
 
     public init(from decoder: any Decoder) throws {
@@ -114,6 +132,10 @@ public struct AuthSection: Codable, Sendable, Equatable {
         listen = try container.decode(String.self, forKey: .listen)
         secondFactor = try container.decodeIfPresent(SecondFactor.self, forKey: .secondFactor) ?? .off
         passwordCost = try container.decodeIfPresent(Int.self, forKey: .passwordCost) ?? Self.defaultPasswordCost
+        loginThreads = try container.decodeIfPresent(Int.self, forKey: .loginThreads) ?? 1
+        loginQueue = try container.decodeIfPresent(Int.self, forKey: .loginQueue) ?? 16
+        loginFailuresPerAddress = try container.decodeIfPresent(Int.self, forKey: .loginFailuresPerAddress) ?? 20
+        limits = try container.decodeIfPresent(ListenerLimitsSection.self, forKey: .limits) ?? ListenerLimitsSection()
     }
 }
 
@@ -124,18 +146,23 @@ public struct ProxySection: Codable, Sendable, Equatable {
     public var publicAddr: String?
     /// How often the proxy pings each tunnel; silence for 3 intervals drops it.
     public var keepaliveInterval: TimeSpan
+    public var limits: ListenerLimitsSection
 
     enum CodingKeys: String, CodingKey {
-        case enabled, listen
+        case enabled, listen, limits
         case publicAddr = "public_addr"
         case keepaliveInterval = "keepalive_interval"
     }
 
-    public init(enabled: Bool = true, listen: String, publicAddr: String? = nil, keepaliveInterval: TimeSpan = TimeSpan(seconds: 5)) {
+    public init(
+        enabled: Bool = true, listen: String, publicAddr: String? = nil, keepaliveInterval: TimeSpan = TimeSpan(seconds: 5),
+        limits: ListenerLimitsSection = ListenerLimitsSection()
+    ) {
         self.enabled = enabled
         self.listen = listen
         self.publicAddr = publicAddr
         self.keepaliveInterval = keepaliveInterval
+        self.limits = limits
     }
 
     public init(from decoder: any Decoder) throws {
@@ -144,6 +171,7 @@ public struct ProxySection: Codable, Sendable, Equatable {
         listen = try container.decode(String.self, forKey: .listen)
         publicAddr = try container.decodeIfPresent(String.self, forKey: .publicAddr)
         keepaliveInterval = try container.decodeIfPresent(TimeSpan.self, forKey: .keepaliveInterval) ?? TimeSpan(seconds: 5)
+        limits = try container.decodeIfPresent(ListenerLimitsSection.self, forKey: .limits) ?? ListenerLimitsSection()
     }
 }
 

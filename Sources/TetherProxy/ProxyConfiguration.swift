@@ -16,6 +16,8 @@ public struct ProxyConfiguration: Sendable {
     public var keepalive: KeepalivePolicy
     /// How often the node directory is refreshed from the auth service.
     public var directoryRefresh: Duration
+    /// Deadlines and connection caps on the one port.
+    public var limits: ConnectionLimits
 
     public init(
         clusterName: String,
@@ -24,7 +26,8 @@ public struct ProxyConfiguration: Sendable {
         credentials: TLSCredentials,
         authAddress: String,
         keepalive: KeepalivePolicy = .default,
-        directoryRefresh: Duration = .seconds(2)
+        directoryRefresh: Duration = .seconds(2),
+        limits: ConnectionLimits = ConnectionLimits()
     ) {
         self.clusterName = clusterName
         self.listenHost = listenHost
@@ -33,5 +36,6 @@ public struct ProxyConfiguration: Sendable {
         self.authAddress = authAddress
         self.keepalive = keepalive
         self.directoryRefresh = directoryRefresh
+        self.limits = limits
     }
 }

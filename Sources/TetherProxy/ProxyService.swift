@@ -1,6 +1,7 @@
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTPTypes
 import NIOPosix
 import NIOSSL
 import NIOTLS
@@ -62,9 +63,15 @@ public struct ProxyService: Service {
         let forwarder = try AuthForwarder(
             authAddress: configuration.authAddress, clusterName: configuration.clusterName, credentials: configuration.credentials,
             registry: registry, leaves: leaves, eventLoopGroup: group)
-        let api = HTTP1Channel(responder: { request, writer, channel in
-            try await forwarder.respond(to: request, writer: writer, channel: channel)
-        })
+        let logger = logger
+        let guarding = ListenerGuard(listener: "the proxy", limits: configuration.limits) { logger.warning("\($0)") }
+        let api = HTTP1Channel(
+            responder: { request, writer, channel in
+                try await forwarder.respond(to: request, writer: writer, channel: channel)
+            },
+            configuration: .init(
+                additionalChannelHandlers: [guarding.deadline(from: .firstRequest) { (part: HTTPRequestPart) in if case .head = part { true } else { false } }],
+                idleTimeout: configuration.limits.idleTimeout))
         let routes = ConnectionRoutes(
             tls: tls,
             clientCertificates: ClientCertificateCheck(
@@ -75,6 +82,7 @@ public struct ProxyService: Service {
             nodes: directory,
             leaves: leaves,
             api: api,
+            guarding: guarding,
             onEvent: onEvent,
             ssh: SSHConnectHandler.Routing(
                 clusterName: configuration.clusterName, directory: directory, connector: connector,
@@ -177,20 +185,26 @@ private struct ConnectionRoutes: Sendable {
     let nodes: NodeDirectory
     let leaves: LeafDirectory
     let api: HTTP1Channel
+    let guarding: ListenerGuard
     let onEvent: @Sendable (ProxyEvent) -> Void
     let ssh: SSHConnectHandler.Routing
     let logger: Logger
 
     func initialize(_ channel: Channel) -> EventLoopFuture<ProxyConnection> {
         let decided = channel.eventLoop.makePromise(of: ProxyConnection.self)
+        // Sniffing and the TLS handshake run against one deadline, up to
+        // the hand-over; then each protocol's own deadlines apply.
+        let deadline: ConnectionDeadlineHandler<ByteBuffer> = guarding.deadline(from: .handshake)
         let sniffer = ProtocolSniffer { detected, channel in
             switch detected {
             case .plainSSH:
+                channel.pipeline.syncOperations.removeHandler(deadline, promise: nil)
                 try channel.pipeline.syncOperations.addHandler(PlainSSHRefusal())
                 decided.succeed(.handledByPipeline)
             case .tls:
                 let negotiation = NIOTypedApplicationProtocolNegotiationHandler<ProxyConnection> { result, channel in
-                    self.route(result, channel: channel)
+                    channel.pipeline.syncOperations.removeHandler(deadline, promise: nil)
+                    return self.route(result, channel: channel)
                 }
                 let check = clientCertificates
                 try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls) { chain, promise in
@@ -201,7 +215,7 @@ private struct ConnectionRoutes: Sendable {
             }
         }
         do {
-            try channel.pipeline.syncOperations.addHandler(sniffer)
+            try channel.pipeline.syncOperations.addHandlers(guarding.admission(), deadline, sniffer)
         } catch {
             decided.fail(error)
         }

@@ -10,6 +10,7 @@ import TetherIdentity
 import TetherNode
 import TetherPolicy
 import TetherProxy
+import TetherTransport
 import TetherStorage
 import TetherTunnel
 
@@ -21,6 +22,8 @@ struct ServiceAssembly {
     let workingDirectory: URL
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
+    /// The descriptor limit tetherd runs with (see `DescriptorLimit`).
+    let descriptorLimit: Int
 
     private var dataDirectory: String { configuration.dataDirectory(relativeTo: workingDirectory).path }
 
@@ -35,7 +38,11 @@ struct ServiceAssembly {
                     listen: section.listen,
                     secondFactor: section.secondFactor == .otp ? .otp : .off,
                     proxyPublicAddress: configuration.proxy?.publicAddr ?? configuration.proxy?.listen,
-                    passwordCost: .scrypt(costExponent: section.passwordCost)
+                    passwordCost: .scrypt(costExponent: section.passwordCost),
+                    limits: connectionLimits(section.limits),
+                    throttle: LoginThrottle.Policy(maximumFailuresPerAddress: section.loginFailuresPerAddress),
+                    loginThreads: section.loginThreads,
+                    loginQueue: section.loginQueue
                 ),
                 logger: Logger(label: "tether.auth")
             )
@@ -73,7 +80,8 @@ struct ServiceAssembly {
                 listenPort: listen.port,
                 credentials: identity.credentials,
                 authAddress: auth.configuration.listen,
-                keepalive: KeepalivePolicy(interval: .seconds(section.keepaliveInterval.seconds))
+                keepalive: KeepalivePolicy(interval: .seconds(section.keepaliveInterval.seconds)),
+                limits: connectionLimits(section.limits)
             ),
             directorySource: AuthNodeDirectory(core: core),
             federation: AuthFederation(core: core),
@@ -82,6 +90,17 @@ struct ServiceAssembly {
             // Tunnel callbacks and CONNECT handling run on event loops: they only queue.
             onEvent: { event in audit.enqueue(ProxyReport(event: event, time: core.clock.now())) }
         )
+    }
+
+    /// A listener's limits as configured; its connection cap by default a
+    /// share of the descriptor limit.
+    private func connectionLimits(_ section: ListenerLimitsSection) -> ConnectionLimits {
+        ConnectionLimits(
+            handshakeTimeout: .seconds(section.handshakeTimeout.seconds),
+            firstRequestTimeout: .seconds(section.requestTimeout.seconds),
+            idleTimeout: .seconds(section.idleTimeout.seconds),
+            maximumPerAddress: section.maxConnectionsPerAddress,
+            maximumTotal: section.maxConnections ?? DescriptorLimit.defaultConnectionCap(descriptorLimit))
     }
 
     private func node(_ section: NodeSection) throws(TetherError) -> NodeConfiguration {

@@ -38,12 +38,14 @@ struct Start: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "tetherd")
+        let descriptorLimit = DescriptorLimit.raise()
         do {
             let services = try ServiceAssembly(
                 configuration: configuration,
                 workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
                 eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-                logger: logger
+                logger: logger,
+                descriptorLimit: descriptorLimit
             ).services()
             // One service failing (a port in use) shuts the others down as
             // SIGTERM does: cancelled, Hummingbird logs the cancellation as an error.

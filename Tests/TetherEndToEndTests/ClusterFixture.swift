@@ -55,7 +55,8 @@ final class ClusterFixture: StoppableFixture {
         cluster: String = "e2e",
         roles: String = ClusterFixture.defaultRoles,
         users: [(name: String, role: String)] = [("alice", "acme-only"), ("ops", "all-nodes")],
-        nodes: [Node] = [Node(name: "robot-1", labels: "{customer: acme, lifecycle: active}"), Node(name: "site-server", labels: "{customer: globex}", direct: true)]
+        nodes: [Node] = [Node(name: "robot-1", labels: "{customer: acme, lifecycle: active}"), Node(name: "site-server", labels: "{customer: globex}", direct: true)],
+        proxyLimits: String? = nil
     ) async throws {
         self.cluster = cluster
         directory = try TemporaryDirectory()
@@ -63,7 +64,7 @@ final class ClusterFixture: StoppableFixture {
         proxyPort = try ProcessSupport.freePort()
         nodePort = try ProcessSupport.freePort()
         do {
-            try await bootstrap(roles: roles, users: users)
+            try await bootstrap(roles: roles, users: users, proxyLimits: proxyLimits)
             try await startAuthAndProxy()
             for node in nodes {
                 let reach = node.direct ? "auth_server: 127.0.0.1:\(authPort)\n  listen: 127.0.0.1:\(nodePort)" : "proxy_server: 127.0.0.1:\(proxyPort)"
@@ -184,7 +185,8 @@ final class ClusterFixture: StoppableFixture {
 
     func log(of name: String) -> String { (try? directory.read("\(name).log")) ?? "" }
 
-    private func bootstrap(roles: String, users: [(name: String, role: String)]) async throws {
+    /// `proxyLimits`: the proxy's `limits` section, as a YAML flow mapping.
+    private func bootstrap(roles: String, users: [(name: String, role: String)], proxyLimits: String?) async throws {
         _ = try directory.write("""
             cluster: \(cluster)
             data_dir: \(directory.path("auth"))
@@ -194,7 +196,7 @@ final class ClusterFixture: StoppableFixture {
             proxy:
               listen: 127.0.0.1:\(proxyPort)
               keepalive_interval: 1s
-            """, to: "auth.yaml")
+            """ + (proxyLimits.map { "\n  limits: \($0)" } ?? ""), to: "auth.yaml")
         caPin = try await admin.prepare(
             rolesFile: try directory.write(roles, to: "roles.yaml"), users: users, login: login, password: Self.password)
     }

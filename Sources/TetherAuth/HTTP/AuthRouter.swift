@@ -1,18 +1,21 @@
 import Hummingbird
+import Logging
 import NIOPosix
 import TetherAPI
 import TetherCore
 import TetherIdentity
+import TetherTransport
 
 /// The auth API's routes: each decodes, checks who is calling, and hands
-/// over to `AuthCore`. Blocking work (scrypt, SQLite) runs on NIO's thread
-/// pool, off the cooperative threads.
+/// over to `AuthCore`. Blocking work runs off the cooperative threads:
+/// logins (scrypt) on `logins`, the rest (SQLite) on NIO's shared pool.
 enum AuthRouter {
-    static func make(core: AuthCore) -> Router<AuthRequestContext> {
+    static func make(core: AuthCore, logins: LoginWorkers, logger: Logger) -> Router<AuthRequestContext> {
         let callers = CallerResolver(
             verifier: TLSCertificateVerifier(trustedCAs: [core.authority.tlsCA.certificate], clock: core.clock),
             audit: core.audit)
         let nodeRole: Set<String> = [ForwardedIdentity.nodeRole]
+        let busy = RateLimitedLog()
         let router = Router(context: AuthRequestContext.self)
         router.middlewares.add(APIErrorMiddleware())
 
@@ -22,7 +25,16 @@ enum AuthRouter {
         router.post(RouterPath(APIPath.login)) { request, context in
             let body = try await request.decode(as: LoginRequest.self, context: context)
             let caller = try await callers.caller(of: request, context: context)
-            return try JSONBody.response(try await offload { try core.login.login(body, remoteAddress: caller.remoteAddress) })
+            // A locked-out user or address waits for no hashing thread.
+            try await offload { try core.login.refuseIfLockedOut(body.user, remoteAddress: caller.remoteAddress) }
+            do {
+                return try JSONBody.response(try await logins.run { try core.login.login(body, remoteAddress: caller.remoteAddress) })
+            } catch let error as TetherError where error == LoginWorkers.busy {
+                busy.write { heldBack in
+                    logger.warning("refused a login from \(caller.remoteAddress ?? "an unknown address"): every login thread and queue place is taken\(heldBack == 0 ? "" : " (and \(heldBack) more since the last such message)").")
+                }
+                throw error
+            }
         }
         router.post(RouterPath(APIPath.join)) { request, context in
             let body = try await request.decode(as: JoinRequest.self, context: context)

@@ -35,11 +35,7 @@ public struct LoginService: Sendable {
 
     public func login(_ request: LoginRequest, remoteAddress: String?) throws(TetherError) -> LoginResponse {
         let name = request.user
-        if let until = throttle.lockedUntil(name) {
-            let reason = "too many failed logins; locked out until \(EventTime.format(milliseconds: EventTime.milliseconds(until)))"
-            try recordFailure(name, reason: reason, remoteAddress: remoteAddress, counts: false)
-            throw TetherError(.accessDenied, "too many failed logins for \(name); wait a minute and try again.")
-        }
+        try refuseIfLockedOut(name, remoteAddress: remoteAddress)
         let (user, rehashed) = try authenticate(request, remoteAddress: remoteAddress)
         throttle.recordSuccess(name)
 
@@ -85,6 +81,21 @@ public struct LoginService: Sendable {
             expires: Int64(sshCertificate.fields.validBefore),
             clusterInfo: authority.clusterInfo(proxyPublicAddress: proxyPublicAddress)
         )
+    }
+
+    /// Refuses (and audits) a login by a user, or from an address, locked
+    /// out by failed logins: cheap, so it comes before any password is hashed.
+    public func refuseIfLockedOut(_ name: String, remoteAddress: String?) throws(TetherError) {
+        guard let (subject, until) = throttle.lockout(user: name, address: remoteAddress) else { return }
+        let time = EventTime.format(milliseconds: EventTime.milliseconds(until))
+        switch subject {
+        case .user:
+            try recordFailure(name, reason: "too many failed logins; locked out until \(time)", remoteAddress: remoteAddress, counts: false)
+            throw TetherError(.accessDenied, "too many failed logins for \(name); wait a minute and try again.")
+        case .address(let address):
+            try recordFailure(name, reason: "too many failed logins from \(address); locked out until \(time)", remoteAddress: remoteAddress, counts: false)
+            throw TetherError(.accessDenied, "too many failed logins from your address \(address); wait a minute and try again.")
+        }
     }
 
     /// The user, and whether their password hash was just raised to today's cost.
@@ -155,12 +166,19 @@ public struct LoginService: Sendable {
             event.remoteAddr = remoteAddress
             event.fields["reason"] = .string(reason)
         }
-        guard counts, let until = throttle.recordFailure(name) else { return }
-        try audit.record(AuthEvent.userLoginLocked) { event in
-            event.user = name
-            event.remoteAddr = remoteAddress
-            event.fields["reason"] = .string("\(throttle.policy.maximumFailures) failed logins")
-            event.fields["locked_until"] = .string(EventTime.format(milliseconds: EventTime.milliseconds(until)))
+        guard counts else { return }
+        for (subject, until) in throttle.recordFailure(user: name, address: remoteAddress) {
+            try audit.record(AuthEvent.userLoginLocked) { event in
+                event.user = name
+                event.remoteAddr = remoteAddress
+                switch subject {
+                case .user: event.fields["reason"] = .string("\(throttle.maximumFailures(of: subject)) failed logins")
+                case .address(let address):
+                    event.fields["reason"] = .string("\(throttle.maximumFailures(of: subject)) failed logins from \(address)")
+                    event.fields["locked_address"] = .string(address)
+                }
+                event.fields["locked_until"] = .string(EventTime.format(milliseconds: EventTime.milliseconds(until)))
+            }
         }
     }
 

@@ -3,6 +3,7 @@ import HummingbirdTLS
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOHTTPTypes
 import ServiceLifecycle
 import TetherAPI
 import TetherCore
@@ -21,10 +22,18 @@ public struct AuthService: Service {
         public var proxyPublicAddress: String?
         public var passwordCost: PasswordHash.Parameters
         public var clock: any WallClock
+        /// Deadlines and connection caps on `listen`.
+        public var limits: ConnectionLimits
+        /// Failed logins that lock out a user name or an address.
+        public var throttle: LoginThrottle.Policy
+        /// Threads that hash logins' passwords, and logins that may wait for one.
+        public var loginThreads: Int
+        public var loginQueue: Int
 
         public init(cluster: String, dataDirectory: String, listen: String, secondFactor: SecondFactor = .off,
                     proxyPublicAddress: String? = nil, passwordCost: PasswordHash.Parameters = .standard,
-                    clock: any WallClock = SystemWallClock()) {
+                    clock: any WallClock = SystemWallClock(), limits: ConnectionLimits = ConnectionLimits(),
+                    throttle: LoginThrottle.Policy = LoginThrottle.Policy(), loginThreads: Int = 1, loginQueue: Int = 16) {
             self.cluster = cluster
             self.dataDirectory = dataDirectory
             self.listen = listen
@@ -32,6 +41,10 @@ public struct AuthService: Service {
             self.proxyPublicAddress = proxyPublicAddress
             self.passwordCost = passwordCost
             self.clock = clock
+            self.limits = limits
+            self.throttle = throttle
+            self.loginThreads = loginThreads
+            self.loginQueue = loginQueue
         }
     }
 
@@ -56,7 +69,7 @@ public struct AuthService: Service {
         core = try AuthCore(
             cluster: configuration.cluster, dataDirectory: configuration.dataDirectory,
             secondFactor: configuration.secondFactor, proxyPublicAddress: configuration.proxyPublicAddress,
-            passwordCost: configuration.passwordCost, clock: configuration.clock)
+            throttlePolicy: configuration.throttle, passwordCost: configuration.passwordCost, clock: configuration.clock)
     }
 
     /// A host identity for a co-located service (e.g. the proxy: role `proxy`).
@@ -72,9 +85,20 @@ public struct AuthService: Service {
         let onListening = self.onListening
         let logger = self.logger
         let listening = NIOLockedValueBox(false)
+        let limits = configuration.limits
+        let guarding = ListenerGuard(listener: "the auth service", limits: limits) { logger.warning("\($0)") }
+        let logins = LoginWorkers(threads: configuration.loginThreads, queue: configuration.loginQueue)
         let application = Application(
-            router: AuthRouter.make(core: core),
-            server: try .tls(.http1(), tlsConfiguration: tls),
+            router: AuthRouter.make(core: core, logins: logins, logger: logger),
+            server: try .tls(
+                .http1(configuration: .init(
+                    additionalChannelHandlers: [
+                        guarding.admission(),
+                        // Armed from accept: the handshake, then the first request.
+                        guarding.deadline(from: .handshake) { (part: HTTPRequestPart) in if case .head = part { true } else { false } },
+                    ],
+                    idleTimeout: limits.idleTimeout)),
+                tlsConfiguration: tls),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
                 listening.withLockedValue { $0 = true }
@@ -95,7 +119,9 @@ public struct AuthService: Service {
                 }
                 group.cancelAll()
             }
+            await logins.shutdown()
         } catch {
+            await logins.shutdown()
             // Before the server runs, what fails is the bind.
             guard !listening.withLockedValue({ $0 }), !(error is CancellationError) else { throw error }
             throw SocketFailure.listening("the auth service", on: listen.description, field: "auth.listen", error)

@@ -3,7 +3,8 @@ import NIOCore
 /// The first handler on every accepted connection: looks at the first bytes
 /// to tell TLS (a handshake record starts 0x16) from a stock SSH client
 /// (`SSH-`), installs the matching handlers after itself, hands them the
-/// bytes it held, and steps aside. Anything else is closed.
+/// bytes it held, and steps aside. Anything else is closed. A client that
+/// never speaks is closed by the connection's handshake deadline.
 final class ProtocolSniffer: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
 
@@ -14,21 +15,10 @@ final class ProtocolSniffer: ChannelInboundHandler, RemovableChannelHandler {
 
     private var held: ByteBuffer?
     private let route: (Detected, Channel) throws -> Void
-    private var timeout: Scheduled<Void>?
 
     /// `route` installs the protocol's handlers (at the end of the pipeline).
     init(route: @escaping (Detected, Channel) throws -> Void) {
         self.route = route
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        // A client that never speaks must not hold a connection forever.
-        let channel = context.channel
-        timeout = context.eventLoop.scheduleTask(in: .seconds(15)) { channel.close(promise: nil) }
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        timeout?.cancel()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
