@@ -1,6 +1,8 @@
+#define _GNU_SOURCE
 #include "tether_spawn.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 
 int tether_exit_poller_create(void) {
@@ -19,4 +21,8 @@ int tether_exit_poller_wait(int poller, int *pidfds, int capacity) {
     if (count < 0) return errno == EINTR ? 0 : -1;
     for (int i = 0; i < count; i++) pidfds[i] = events[i].data.fd;
     return count;
+}
+
+void tether_exit_poller_name_thread(void) {
+    pthread_setname_np(pthread_self(), "tether-reaper");
 }

@@ -60,6 +60,9 @@ int tether_exit_poller_add(int poller, int pidfd);
 /// them in `pidfds`. Returns how many, 0 if interrupted, or -1 with errno.
 int tether_exit_poller_wait(int poller, int *pidfds, int capacity);
 
+/// Names the calling thread "tether-reaper" (for ps and /proc).
+void tether_exit_poller_name_thread(void);
+
 /// Sets a PTY's window size (TIOCSWINSZ). Returns 0 or errno.
 int tether_set_window_size(int terminal_fd, unsigned short rows, unsigned short cols);
 

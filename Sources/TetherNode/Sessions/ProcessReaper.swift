@@ -24,9 +24,11 @@ final class ProcessReaper: Sendable {
     private init() {
         poller = tether_exit_poller_create()
         precondition(poller >= 0, "cannot create the process exit poller: \(String(cString: strerror(errno)))")
-        let thread = Thread { [self] in run() }
-        thread.name = "tether-reaper"
-        thread.start()
+        Thread { [self] in
+            // Foundation's Thread.name does not reach the kernel here.
+            tether_exit_poller_name_thread()
+            run()
+        }.start()
     }
 
     /// Calls `report` on `loop` once `process` has exited and been reaped.
