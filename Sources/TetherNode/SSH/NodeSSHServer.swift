@@ -73,8 +73,14 @@ public struct NodeSSHServer: Sendable {
             }
         case .directTCPIP(let target):
             return DirectTCPIPForwarder.open(child, target: target, admission: admission, subject: subject, auditor: sessions.auditor)
-        default:
-            return child.eventLoop.makeFailedFuture(TetherError(.unsupported, "this node does not serve \(type) channels."))
+        case .forwardedTCPIP:
+            // The server's to open, for remote forwards (which the node does
+            // not offer): refused on its own; the connection carries on.
+            let refusal = TetherError(.unsupported, "this node does not serve forwarded-tcpip channels from clients; it offers no remote forwarding.")
+            sessions.auditor.logger.notice("refused an SSH channel", metadata: [
+                "type": "forwarded-tcpip", "user": "\(admission.identity.user)", "remote_addr": "\(connection.remoteAddress ?? "")",
+            ])
+            return child.eventLoop.makeFailedFuture(refusal)
         }
     }
 }
