@@ -69,6 +69,11 @@ struct ProxyDialer {
         do {
             try await answer.futureResult.get()
             let adopted = try await channel.eventLoop.submit {
+                // Closed between the answer and now (under load, it happens): the next
+                // protocol's handlers would never start, and must not get the held bytes.
+                guard channel.isActive else {
+                    throw TetherError(.unavailable, "the proxy at \(proxy) closed the connection to \(target.node) as soon as it was connected; try again.")
+                }
                 let adopted = try adopt(channel)
                 channel.pipeline.syncOperations.removeHandler(name: ConnectHandshakeHandler.name, promise: nil)
                 return adopted
