@@ -10,6 +10,7 @@ import Testing
         try await ClusterFixture().use { cluster in
             #expect(try await cluster.loginAlice().status == 0)
             #expect(try await eventually { try await cluster.tether(["ls"]).stdout.contains("robot-1") })
+            // The remote sleep outlives the test: only the crash ends the session.
             let session = try cluster.startTether(["ssh", "\(cluster.login)@robot-1", "echo before-crash-$((6*7)); sleep 600"])
             defer { session.kill() }
 

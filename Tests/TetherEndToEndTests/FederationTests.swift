@@ -147,8 +147,9 @@ import TetherTestSupport
                 try await hub.tether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "true"]).status == 0
             })
 
-            // Disabling the trust ends an open session and refuses new ones.
-            let session = try hub.startTether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "sleep 120"])
+            // Disabling the trust ends an open session (one that outlives the test) and refuses new ones.
+            let session = try hub.startTether(["ssh", "--cluster", "acme", "\(hub.login)@node-a", "sleep 3600"])
+            defer { session.kill() }
             #expect(try await eventually { try await federation.auditEvents(of: acme, type: "session.start").count >= 2 })
             let token = try await federation.hubToken()
             _ = try acme.directory.write(federation.trustedCluster(token: token, roleMap: #"- {remote: "^acme-(.*)$", local: ["site-$1"]}"#, enabled: false), to: "disabled.yaml")

@@ -142,7 +142,7 @@ struct BackgroundTether {
     let stderrPath: String
 
     /// Says it runs, then outlives any test.
-    static let command = "echo session-running; sleep 120"
+    static let command = "echo session-running; sleep 3600"
 
     var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
     var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }

@@ -151,14 +151,16 @@ import TetherTestSupport
             #expect(try await cluster.login(as: "ops").status == 0)
             #expect(try await eventually { try await cluster.tether(["ls"], as: "ops").stdout.contains("site-server") })
 
-            // A session on the direct node, running while auth (and its proxy) go away.
-            let session = try cluster.startTether(["ssh", "\(cluster.login)@site-server", "sleep 30"], as: "ops")
+            // A session on the direct node, running while auth (and its proxy) go away:
+            // it outlives the test, so only the proxy's end can end it.
+            let session = try cluster.startTether(["ssh", "\(cluster.login)@site-server", "sleep 3600"], as: "ops")
             defer { session.kill() }
             #expect(try await eventually { try await !cluster.sessionIDs().isEmpty })
             let sessionID = try #require(try await cluster.sessionIDs().first)
 
             await cluster.kill("auth-proxy")
-            _ = await session.exitCode()  // the session ends with the proxy; the node records its end while auth is down
+            // The session ends with the proxy; the node records its end while auth is down.
+            #expect(await eventually { !session.isRunning }, "the session outlived its proxy")
             try await cluster.startAuthAndProxy()
 
             #expect(try await eventually(timeout: .seconds(60)) {

@@ -99,6 +99,7 @@ import TetherTestSupport
         let (key, certificate) = try node.issue()
         let connection = try await node.connect(login: "root", key: key, certificate: certificate)
         let session = try await connection.openSession()
+        // A session that keeps writing (its recording must fail) until the node ends it.
         try await session.request(SSHChannelRequestEvent.ExecRequest(command: "echo ready; while true; do echo tick; sleep 0.1; done", wantReply: true))
         #expect(await session.waitForOutput(containing: "ready"))
         try await breakSpool(node)

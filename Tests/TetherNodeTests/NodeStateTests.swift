@@ -55,7 +55,7 @@ import TetherPolicy
     @Test func commandLabelsReadStandardOutputAndTimeOut() async throws {
         #expect(try await CommandOutput.run(["sh", "-c", "echo '  6.1.0 '; echo noise >&2"], timeout: .seconds(10)) == "6.1.0")
         let error = await #expect(throws: TetherError.self) {
-            try await CommandOutput.run(["sleep", "30"], timeout: .milliseconds(200))
+            try await CommandOutput.run(["sleep", "30"], timeout: .milliseconds(200))  // a command that outlives its timeout
         }
         #expect(error?.message.contains("did not finish in time") == true)
         await #expect(throws: TetherError.self) { try await CommandOutput.run(["false"], timeout: .seconds(10)) }

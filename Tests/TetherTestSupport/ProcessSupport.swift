@@ -28,17 +28,36 @@ public enum ProcessSupport {
         return output.result(status: child.wait())
     }
 
-    /// The same, awaiting the exit without blocking a concurrency thread.
+    /// The same, awaiting the exit without blocking a concurrency thread. A
+    /// command still running after `limit` (a hang: commands must end on
+    /// their own) is killed, and its result says so on stderr.
     public static func run(
         _ executable: String,
         _ arguments: [String],
         in directory: TemporaryDirectory,
         stdin: String? = nil,
         environment: [String: String] = [:],
-        workingDirectory: String? = nil
+        workingDirectory: String? = nil,
+        limit: Duration = .seconds(300)
     ) async throws -> CommandResult {
         let (child, output) = try start(executable, arguments, in: directory, stdin: stdin, environment: environment, workingDirectory: workingDirectory)
-        return output.result(status: await child.exitCode())
+        let exited = await withTaskGroup(of: Int32?.self) { group -> Int32? in
+            group.addTask { await child.exitCode() }
+            group.addTask {
+                try? await Task.sleep(for: limit)  // the deadline, cancelled once the command exits
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            if first == nil { child.kill() }  // the group then awaits its reaping
+            return first
+        }
+        guard let exited else {
+            var result = output.result(status: await child.exitCode())
+            result.stderr += "\n(\(executable) was still running after \(limit) and was killed)"
+            return result
+        }
+        return output.result(status: exited)
     }
 
     private struct OutputFiles {

@@ -82,8 +82,12 @@ struct TestSession: Sendable {
         await eventually { transcript.snapshot.standardOutput.contains(text) }
     }
 
-    /// Waits for the server to close the channel.
+    /// Waits (polling, with a deadline) for the server to close the channel:
+    /// a session the node never ends fails the test instead of hanging it.
     func finished() async throws -> Transcript.Snapshot {
+        guard await eventually({ !channel.isActive }) else {
+            throw SupportError("the node did not close the session channel within 60 s; output so far: \(transcript.snapshot.standardOutput.suffix(200))")
+        }
         try await channel.closeFuture.get()
         return transcript.snapshot
     }
