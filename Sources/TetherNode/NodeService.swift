@@ -79,6 +79,8 @@ public struct NodeService: Service {
                     tasks.addTask { await presence.runAccessPolicyWatch(from: initialPolicy?.generation) }
                     tasks.addTask { await presence.runCommandLabels() }
                     tasks.addTask { await delivery.run(logger: logger) }
+                    // Writes what sessions queue for the spool, off their event loops.
+                    tasks.addTask { try await auditor.sink.run() }
                     // Not waitForAll, which waits for every loop before
                     // rethrowing: the listener's failure ends the node now.
                     for try await _ in tasks {}

@@ -55,7 +55,7 @@ import TetherTestSupport
         let served = try await connection.exec("echo ok")
         await connection.close()
         #expect(served.standardOutput == "ok\n")
-        let lost = try #require(try node.events(NodeEventType.auditLost).first)
+        let lost = try #require(try await node.events(NodeEventType.auditLost).first)
         #expect((lost.fields["failed_writes"]?.intValue ?? 0) >= 1)
         #expect(lost.fields["error"]?.stringValue?.contains("disk is full") == true)
         await node.shutdown()
@@ -74,7 +74,7 @@ import TetherTestSupport
         try await breakSpool(node)
         await #expect(throws: (any Error).self) { try await connection.openDirectTCPIP(forward) }
         await connection.close()
-        #expect(try node.events(NodeEventType.portForward).count == 1)
+        #expect(try await node.events(NodeEventType.portForward).count == 1)
         await node.shutdown()
     }
 

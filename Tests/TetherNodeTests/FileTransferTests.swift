@@ -38,7 +38,7 @@ struct FileTransferTests {
         func contents(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
 
         /// The `sftp` events' fields, oldest first.
-        func sftpEvents() throws -> [[String: JSONValue]] { try node.events(NodeAuditor.EventType.sftp).map(\.fields) }
+        func sftpEvents() async throws -> [[String: JSONValue]] { try await node.events(NodeAuditor.EventType.sftp).map(\.fields) }
 
         func shutdown() async {
             await client.close()
@@ -74,7 +74,7 @@ struct FileTransferTests {
         #expect(setup.contents(got) == Self.payload)
         #expect(!FileManager.default.fileExists(atPath: "\(remote)/sub"))
 
-        let events = try setup.sftpEvents()
+        let events = try await setup.sftpEvents()
         func flags(opening path: String) -> [Set<String>] {
             events.filter { $0["operation"] == "open" && $0["path"] == .string(path) }.map { event in
                 guard case .array(let names)? = event["flags"] else { return [] }
@@ -97,14 +97,14 @@ struct FileTransferTests {
         #expect(events.filter { $0["operation"] != "open" } == changes)
 
         // Three sftp sessions, each started and ended, none recorded as a terminal.
-        let starts = try setup.node.events(NodeAuditor.EventType.sessionStart)
+        let starts = try await setup.node.events(NodeAuditor.EventType.sessionStart)
         #expect(starts.count == 3)
         #expect(starts.allSatisfy { $0.fields["subsystem"] == "sftp" && $0.fields["interactive"] == false && $0.user == "alice" && $0.login == "root" })
-        #expect(try setup.node.events(NodeAuditor.EventType.sessionEnd).allSatisfy { $0.fields["subsystem"] == "sftp" && $0.fields["exit_status"] == 0 })
-        #expect(try setup.node.events(SessionRecorder.eventType).isEmpty)
-        #expect(try setup.node.events(NodeAuditor.EventType.exec).isEmpty)
+        #expect(try await setup.node.events(NodeAuditor.EventType.sessionEnd).allSatisfy { $0.fields["subsystem"] == "sftp" && $0.fields["exit_status"] == 0 })
+        #expect(try await setup.node.events(SessionRecorder.eventType).isEmpty)
+        #expect(try await setup.node.events(NodeAuditor.EventType.exec).isEmpty)
         let sessions = Set(starts.compactMap(\.sessionID))
-        #expect(try setup.node.events(NodeAuditor.EventType.sftp).allSatisfy { $0.sessionID.map(sessions.contains) == true })
+        #expect(try await setup.node.events(NodeAuditor.EventType.sftp).allSatisfy { $0.sessionID.map(sessions.contains) == true })
         await setup.shutdown()
     }
 
@@ -118,7 +118,7 @@ struct FileTransferTests {
         let down = setup.node.directory.path("legacy-down.bin")
         _ = try await setup.run("/usr/bin/scp", ["-O", "-F", config, "\(host):\(remote)/legacy.bin", down])
         #expect(setup.contents(down) == Self.payload)
-        let scp = try setup.node.events(NodeAuditor.EventType.scp).map(\.fields)
+        let scp = try await setup.node.events(NodeAuditor.EventType.scp).map(\.fields)
         #expect(scp == [
             ["direction": "upload", "path": .string("\(remote)/legacy.bin"), "recursive": false],
             ["direction": "download", "path": .string("\(remote)/legacy.bin"), "recursive": false],
@@ -129,11 +129,11 @@ struct FileTransferTests {
         let back = setup.node.directory.path("rsync-back.bin")
         _ = try await setup.run("/usr/bin/rsync", ["-e", "ssh -F \(config)", "\(host):\(remote)/rsynced.bin", back])
         #expect(setup.contents(back) == Self.payload)
-        let commands = try setup.node.events(NodeAuditor.EventType.exec).compactMap { event -> String? in
+        let commands = try await setup.node.events(NodeAuditor.EventType.exec).compactMap { event -> String? in
             if case .string(let command)? = event.fields["command"] { command } else { nil }
         }
         #expect(commands.filter { $0.hasPrefix("rsync --server") }.count == 2, "\(commands)")
-        #expect(try setup.node.events(NodeAuditor.EventType.sftp).isEmpty)
+        #expect(try await setup.node.events(NodeAuditor.EventType.sftp).isEmpty)
         await setup.shutdown()
     }
 
@@ -146,9 +146,9 @@ struct FileTransferTests {
         await client.close()
 
         #expect(result.status != 0)
-        let refusal = try #require(try node.events(NodeAuditor.EventType.authFailed).first)
+        let refusal = try #require(try await node.events(NodeAuditor.EventType.authFailed).first)
         #expect(refusal.login == "daemon")
-        #expect(try node.events(NodeAuditor.EventType.sessionStart).isEmpty)
+        #expect(try await node.events(NodeAuditor.EventType.sessionStart).isEmpty)
         await node.shutdown()
     }
 
@@ -166,11 +166,11 @@ struct FileTransferTests {
 
         #expect(result.replies == [true])
         #expect(after.standardOutput == "still-serving\n")
-        let stopped = try node.events(NodeAuditor.EventType.sftp).map(\.fields)
+        let stopped = try await node.events(NodeAuditor.EventType.sftp).map(\.fields)
         #expect(stopped.count == 1)
         #expect(stopped.first?["operation"] == "audit_stopped")
         #expect(stopped.first?["reason"] == "the client sent an SFTP packet of 1952999795 bytes, outside 1...262144")
-        #expect(try node.events(NodeAuditor.EventType.sessionEnd).first?.fields["subsystem"] == "sftp")
+        #expect(try await node.events(NodeAuditor.EventType.sessionEnd).first?.fields["subsystem"] == "sftp")
         await node.shutdown()
     }
 }

@@ -23,9 +23,9 @@ struct OpenSSHInteropTests {
         #expect(result.status == 5, "\(result.stderr)")
         #expect(result.stdout == "HELLO FROM OPENSSH\n")
         #expect(result.stderr == "done\n")
-        let start = try #require(try node.events(NodeAuditor.EventType.sessionStart).first)
+        let start = try #require(try await node.events(NodeAuditor.EventType.sessionStart).first)
         #expect(start.remoteAddr?.contains("127.0.0.1") == true)
-        #expect(try node.events(NodeAuditor.EventType.authFailed).isEmpty)
+        #expect(try await node.events(NodeAuditor.EventType.authFailed).isEmpty)
         await node.shutdown()
     }
 }

@@ -14,7 +14,7 @@ import TetherCore
         await #expect(throws: (any Error).self) { try await connection.openDirectTCPIP(target) }
         await connection.close()
 
-        let event = try #require(try node.events(NodeAuditor.EventType.portForward).first)
+        let event = try #require(try await node.events(NodeAuditor.EventType.portForward).first)
         #expect(event.fields["success"] == .bool(false))
         #expect(event.fields["addr"] == .string("127.0.0.1:22"))
         #expect(event.user == "alice")

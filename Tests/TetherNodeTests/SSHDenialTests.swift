@@ -63,7 +63,7 @@ import TetherStorage
             await connection.close()
         }
 
-        let failures = try node.events(NodeAuditor.EventType.authFailed)
+        let failures = try await node.events(NodeAuditor.EventType.authFailed)
         let failure = try #require(failures.first)
         #expect(failures.count == 1)
         let reason = failure.fields["reason"]?.stringValue ?? ""
@@ -73,7 +73,7 @@ import TetherStorage
         #expect(failure.remoteAddr == "203.0.113.7:51515")
         if denial != .missingCertificate { #expect(failure.user == "alice") }
         if !denial.refusedAtStream { #expect(failure.login == login) }
-        #expect(try node.events(NodeAuditor.EventType.sessionStart).isEmpty)
+        #expect(try await node.events(NodeAuditor.EventType.sessionStart).isEmpty)
         await node.shutdown()
     }
 }

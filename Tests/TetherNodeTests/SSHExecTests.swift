@@ -19,7 +19,7 @@ import TetherTestSupport
         #expect(result.exitStatus == 7)
         #expect(result.replies == [true])
 
-        let start = try #require(try node.events(NodeAuditor.EventType.sessionStart).first)
+        let start = try #require(try await node.events(NodeAuditor.EventType.sessionStart).first)
         #expect(start.user == "alice")
         #expect(start.login == "root")
         #expect(start.node == NodeFixture.nodeName)
@@ -28,10 +28,10 @@ import TetherTestSupport
         #expect(start.roles == ["ops"])
         #expect(start.cluster == NodeFixture.cluster)
         let sessionID = try #require(start.sessionID)
-        let exec = try #require(try node.events(NodeAuditor.EventType.exec).first)
+        let exec = try #require(try await node.events(NodeAuditor.EventType.exec).first)
         #expect(exec.fields["command"] == .string("echo hi; echo oops >&2; exit 7"))
         #expect(exec.sessionID == sessionID)
-        let end = try #require(try node.events(NodeAuditor.EventType.sessionEnd).first)
+        let end = try #require(try await node.events(NodeAuditor.EventType.sessionEnd).first)
         #expect(end.fields["exit_status"] == .number(7))
         #expect(end.sessionID == sessionID)
 
@@ -82,7 +82,7 @@ import TetherTestSupport
 
         #expect(one.standardOutput == "one\n" && one.exitStatus == 0)
         #expect(two.standardOutput == "two\n" && two.exitStatus == 2)
-        #expect(try node.events(NodeAuditor.EventType.sessionEnd).count == 2)
+        #expect(try await node.events(NodeAuditor.EventType.sessionEnd).count == 2)
         await node.shutdown()
     }
 
@@ -101,7 +101,7 @@ import TetherTestSupport
 
         #expect(result.replies == [false, true])
         #expect(result.standardOutput == "still-here\n")
-        #expect(try node.events(NodeAuditor.EventType.sessionStart).count == 1)
+        #expect(try await node.events(NodeAuditor.EventType.sessionStart).count == 1)
         await node.shutdown()
     }
 }

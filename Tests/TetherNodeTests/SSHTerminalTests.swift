@@ -31,7 +31,7 @@ import TetherStorage
         #expect(result.standardOutput.contains("/dev/pts/"))
         #expect(result.exitStatus == 3)
 
-        let start = try #require(try node.events(NodeAuditor.EventType.sessionStart).first)
+        let start = try #require(try await node.events(NodeAuditor.EventType.sessionStart).first)
         #expect(start.fields["interactive"] == .bool(true))
         let frames = try SessionRecording.load(sessionID: try #require(start.sessionID), from: node.spool.store)
         #expect(frames.first?.kind == .start(login: "root", node: NodeFixture.nodeName, term: "xterm-256color", size: TerminalSize(columns: 80, rows: 24)))

@@ -32,7 +32,9 @@ public enum AuditFailurePolicy: Sendable {
 
 /// Writes the node's audit events to its spool with the common fields
 /// filled in: cluster, node, the node's labels at this moment, the user's
-/// identity and roles.
+/// identity and roles. `emit` only queues (event loops call it); `record`
+/// writes at once and is for code off the event loops, or that must know
+/// the outcome before it goes on.
 public struct NodeAuditor: Sendable {
     public typealias EventType = NodeEventType
 
@@ -43,21 +45,17 @@ public struct NodeAuditor: Sendable {
     public let clock: any WallClock
     public let logger: Logger
     public let onSpoolFailure: AuditFailurePolicy
-    private let failures = NIOLockedValueBox(SpoolFailures())
-
-    /// Writes that failed since the spool last took one.
-    private struct SpoolFailures {
-        var count = 0
-        var since: Date?
-        var lastError = ""
-    }
+    /// Where `emit` queues events, written to the spool off the event
+    /// loops; run it (a `Service`) for as long as the node serves.
+    public let sink: AuditSink<AuditEvent>
+    private let appender: SpoolAppender
 
     /// Marks a session whose `session.end` is not written yet (see `closeInterruptedSessions`).
     private static let openSessionKind = "node_open_session"
 
     public init(
         cluster: String, nodeName: String, labels: NodeLabels, spool: AuditSpool, clock: any WallClock, logger: Logger,
-        onSpoolFailure: AuditFailurePolicy = .refuse
+        onSpoolFailure: AuditFailurePolicy = .refuse, queueCapacity: Int = 4096
     ) {
         self.cluster = cluster
         self.nodeName = nodeName
@@ -66,6 +64,11 @@ public struct NodeAuditor: Sendable {
         self.clock = clock
         self.logger = logger
         self.onSpoolFailure = onSpoolFailure
+        let appender = SpoolAppender(spool: spool, cluster: cluster, nodeName: nodeName, labels: labels, clock: clock)
+        self.appender = appender
+        sink = AuditSink(label: "node audit spool", capacity: queueCapacity, clock: clock, logger: logger) { events, loss throws(TetherError) in
+            try appender.append(events, alsoLost: loss)
+        }
     }
 
     /// The event as it would be written now (also the template for recordings).
@@ -82,49 +85,28 @@ public struct NodeAuditor: Sendable {
 
     /// Appends `events` in one transaction, preceded by an `audit.lost`
     /// event if earlier writes failed; returns the events' spool seqs. A
-    /// failure is logged, counted, and thrown.
+    /// failure is logged, counted, and thrown. Blocking: not on an event loop.
     @discardableResult
     public func record(_ events: [AuditEvent]) throws(TetherError) -> [Int64] {
-        let lost = failures.withLockedValue { $0 }
-        var batch = events
-        if lost.count > 0 {
-            var notice = AuditEvent(event: EventType.auditLost, time: clock.now(), cluster: cluster, node: nodeName, nodeLabels: labels.current)
-            notice.fields = [
-                "failed_writes": .number(Int64(lost.count)),
-                "since": .string(EventTime.format(milliseconds: EventTime.milliseconds(lost.since ?? clock.now()))),
-                "error": .string(lost.lastError),
-            ]
-            batch.insert(notice, at: 0)
-        }
-        let seqs: [Int64]
         do {
-            seqs = try spool.store.append(batch)
+            return try appender.append(events, alsoLost: nil)
         } catch {
-            spoolFailed(error, writing: events.map(\.event).joined(separator: ","))
+            spoolFailed(error, losing: events.count, writing: events.map(\.event).joined(separator: ","))
             throw error
         }
-        if lost.count > 0 {
-            failures.withLockedValue { $0.count -= lost.count }
-        }
-        return Array(seqs.suffix(events.count))
     }
 
-    /// Writes one event; a failure is logged and counted (see `record`) but
-    /// not thrown: for events whose loss should not stop what they describe.
+    /// Queues one event for the spool without waiting (see `AuditSink`: a
+    /// full queue or a failed write is logged and counted into `audit.lost`):
+    /// for events whose loss should not stop what they describe.
     public func emit(_ type: String, _ subject: AuditSubject, fields: [String: JSONValue] = [:]) {
-        do {
-            try record([event(type, subject, fields: fields)])
-        } catch {
-            // Logged and counted by `record`.
-        }
+        sink.enqueue(event(type, subject, fields: fields))
     }
 
-    private func spoolFailed(_ error: TetherError, writing what: String) {
-        failures.withLockedValue { failures in
-            if failures.count == 0 { failures.since = clock.now() }
-            failures.count += 1
-            failures.lastError = error.message
-        }
+    /// Logs a failed write and counts the events it loses (a note that
+    /// proves the spool takes writes counts as one) into the next `audit.lost`.
+    private func spoolFailed(_ error: TetherError, losing count: Int, writing what: String) {
+        appender.count(AuditLoss(events: max(1, count), since: clock.now(), reason: error.message))
         logger.error("cannot write audit events to the spool", metadata: [
             "events": "\(what)", "error": "\(error.message)",
             "on_spool_failure": "\(onSpoolFailure == .refuse ? "refuse" : "continue")",
@@ -150,7 +132,7 @@ public struct NodeAuditor: Sendable {
         do {
             try spool.store.put(kind: Self.openSessionKind, name: sessionID, json: Data("{}".utf8), mode: .replace)
         } catch {
-            spoolFailed(error, writing: "open session \(sessionID)")
+            spoolFailed(error, losing: 1, writing: "open session \(sessionID)")
             throw error
         }
     }
@@ -200,4 +182,46 @@ private struct RecorderLog: AuditLog {
 
     func search(_ query: AuditQuery) throws(TetherError) -> [AuditRecord] { try auditor.spool.store.search(query) }
     func verify() throws(TetherError) -> AuditVerification { try auditor.spool.store.verify() }
+}
+
+/// Appends to the spool, preceded by an `audit.lost` event for what
+/// earlier writes (`record`'s, counted here, and the sink's, handed in)
+/// could not write; shared by `record` and the sink's writer.
+private struct SpoolAppender: Sendable {
+    let spool: AuditSpool
+    let cluster: String
+    let nodeName: String
+    let labels: NodeLabels
+    let clock: any WallClock
+    /// What `record` could not write since the spool last took a write.
+    private let failed = NIOLockedValueBox<AuditLoss?>(nil)
+
+    init(spool: AuditSpool, cluster: String, nodeName: String, labels: NodeLabels, clock: any WallClock) {
+        self.spool = spool
+        self.cluster = cluster
+        self.nodeName = nodeName
+        self.labels = labels
+        self.clock = clock
+    }
+
+    func count(_ loss: AuditLoss) {
+        failed.withLockedValue { $0 = $0?.adding(loss) ?? loss }
+    }
+
+    func append(_ events: [AuditEvent], alsoLost queued: AuditLoss?) throws(TetherError) -> [Int64] {
+        let recorded = failed.withLockedValue { $0 }
+        let lost = queued.map { recorded?.adding($0) ?? $0 } ?? recorded
+        var batch = events
+        if let lost {
+            batch.insert(lost.event(cluster: cluster, at: clock.now(), node: nodeName, nodeLabels: labels.current), at: 0)
+        }
+        let seqs = try spool.store.append(batch)
+        if let recorded {
+            failed.withLockedValue { failed in
+                guard let current = failed else { return }
+                failed = current.events > recorded.events ? AuditLoss(events: current.events - recorded.events, since: current.since, reason: current.reason) : nil
+            }
+        }
+        return Array(seqs.suffix(events.count))
+    }
 }

@@ -12,6 +12,17 @@ public struct AuditLoss: Sendable, Equatable {
     public var events: Int
     public var since: Date
     public var reason: String
+
+    public init(events: Int, since: Date, reason: String) {
+        self.events = events
+        self.since = since
+        self.reason = reason
+    }
+
+    /// Both losses as one: the counts added, the earlier start, `other`'s reason.
+    public func adding(_ other: AuditLoss) -> AuditLoss {
+        AuditLoss(events: events + other.events, since: min(since, other.since), reason: other.reason)
+    }
 }
 
 /// Audit events on their way to storage. Event-loop code hands them over
@@ -129,6 +140,13 @@ public final class AuditSink<Event: Sendable>: Service, Sendable {
         try result.get()
     }
 
+    /// Returns once everything queued before the call is written, or its write failed.
+    public func written() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            submit([]) { _ in continuation.resume() }
+        }
+    }
+
     /// Events queued and not yet written (for tests and metrics).
     public var queuedEvents: Int {
         state.withLockedValue { $0.queuedEvents }
@@ -214,7 +232,9 @@ public final class AuditSink<Event: Sendable>: Service, Sendable {
         let events = batch.entries.flatMap(\.events)
         let result: Result<Void, TetherError>
         do {
-            try await thread.runIfActive { [writer] in try writer(events, batch.loss) }
+            if !events.isEmpty || batch.loss != nil {
+                try await thread.runIfActive { [writer] in try writer(events, batch.loss) }
+            }
             result = .success(())
         } catch {
             result = .failure((error as? TetherError) ?? TetherError(.unavailable, "the \(label) could not write audit events: \(error)."))

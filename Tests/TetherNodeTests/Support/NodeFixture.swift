@@ -30,6 +30,8 @@ final class NodeFixture: Sendable {
     let registry: TunnelRegistry
     private let hub: Channel
     private let agentTask: Task<Void, Never>
+    /// Writes what the node's sessions queue for the spool (NodeService runs it in the daemon).
+    private let auditTask: Task<Void, any Error>
 
     init(
         labels: Labels = ["env": "dev", "customer": "acme"],
@@ -52,6 +54,7 @@ final class NodeFixture: Sendable {
             onSpoolFailure: onSpoolFailure)
         let gate = LoginGate(userCAs: [userCA.publicKey], policy: policy, accounts: LoginAccounts(), clock: clock)
         server = NodeSSHServer(hostKey: hostKey, gate: gate, auditor: auditor)
+        auditTask = Task { try await auditor.sink.run() }
 
         let registry = TunnelRegistry()
         self.registry = registry
@@ -79,6 +82,8 @@ final class NodeFixture: Sendable {
         await registry.closeAll()
         try? await hub.close()
         await agentTask.value
+        auditTask.cancel()
+        _ = await auditTask.result
         try? await group.shutdownGracefully()
         directory.remove()
     }
@@ -108,8 +113,10 @@ final class NodeFixture: Sendable {
     }
 
     /// Spool events of one type, oldest first.
-    func events(_ type: String) throws -> [AuditEvent] {
-        try spool.store.search(AuditQuery(types: [type])).map(\.event)
+    /// The spool's events of `type`, once what the node queued before is written.
+    func events(_ type: String) async throws -> [AuditEvent] {
+        await server.auditor.sink.written()
+        return try spool.store.search(AuditQuery(types: [type])).map(\.event)
     }
 
     static func role(
