@@ -45,39 +45,3 @@ public struct ClusterSummary: Codable, Sendable, Equatable {
         case lastSeen = "last_seen"
     }
 }
-
-/// An API request a root proxy relays to a leaf over the leaf's tunnel: a
-/// tunnel stream at `streamPath` whose metadata carries the request line and
-/// the caller's root certificate; the body follows as stream data, and the
-/// leaf answers with one JSON `RelayedResponse`.
-public enum APIRelay {
-    public static let streamPath = "/v1/api"
-    public enum Metadata {
-        public static let method = "method"
-        public static let uri = "uri"
-        public static let contentType = "content-type"
-        /// The caller's TLS client certificate (base64 DER), as the root verified it.
-        public static let certificate = "certificate"
-        /// The caller's IP address as the root proxy saw it.
-        public static let clientAddress = "client-address"
-    }
-}
-
-/// The leaf's answer to a relayed API request.
-public struct RelayedResponse: Codable, Sendable, Equatable {
-    public var status: Int
-    public var contentType: String?
-    /// Base64 of the body.
-    public var body: String
-
-    public init(status: Int, contentType: String?, body: String) {
-        self.status = status
-        self.contentType = contentType
-        self.body = body
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case status, body
-        case contentType = "content_type"
-    }
-}

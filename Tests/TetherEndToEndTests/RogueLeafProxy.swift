@@ -17,7 +17,7 @@ import TetherTunnel
 /// tetherd and put this proxy in its place. It holds the leaf's tunnel to
 /// the root with a proxy certificate of the leaf's own CA (whose keys the
 /// tenant has) and answers every relayed API request with `answer`, bytes
-/// of the tenant's choosing.
+/// of the tenant's choosing where the root expects an HTTP/1.1 response.
 final class RogueLeafProxy: Sendable {
     /// A root `hub` (alice holds `acme-support`) and a tenant `evil` that
     /// registered as its leaf the ordinary way and whose own proxy was then
@@ -76,7 +76,7 @@ final class RogueLeafProxy: Sendable {
         await task.value
     }
 
-    /// Answers every API stream at once; refuses anything else.
+    /// Answers every API stream at once, without reading the request; refuses anything else.
     private struct Router: ImmediateTunnelStreamRouter {
         let answer: NIOLockedValueBox<String>
 

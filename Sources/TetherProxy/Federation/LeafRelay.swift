@@ -34,50 +34,24 @@ struct LeafRelay: Sendable {
             }
     }
 
-    /// Sends one API request to the leaf and returns its answer, checked:
-    /// the leaf is another tenant's software, so an answer this proxy could
-    /// not write back faithfully (a status outside 200…599, a field that is
-    /// no HTTP field value, a body that is not base64 or too large, no
-    /// answer in time) is refused with a sentence naming the leaf.
+    /// Sends one API request to the leaf, as HTTP/1.1 on a stream of its
+    /// tunnel, and returns its answer, checked: the leaf is another
+    /// tenant's software, so an answer this proxy could not write back
+    /// faithfully (not HTTP/1.1, a status outside 200…599, a field that is
+    /// no HTTP field value, a body too large or on a status that has none,
+    /// no answer in time) is refused with a sentence naming the leaf.
     func relay(_ request: APIRelay.Request, body: ByteBuffer, to cluster: String, on eventLoop: any EventLoop) async throws -> APIAnswer {
-        let answered = eventLoop.makePromise(of: ByteBuffer.self)
-        let stream: Channel
+        let answered = eventLoop.makePromise(of: APIAnswer.self)
         do {
-            stream = try await openStream(to: cluster, request: TunnelStreamRequest(path: APIRelay.streamPath, metadata: request.metadata), on: eventLoop) { stream in
-                try stream.pipeline.syncOperations.addHandler(StreamCollector(maximumBytes: APIRelay.maximumResponse, completing: answered))
+            _ = try await openStream(to: cluster, request: TunnelStreamRequest(path: APIRelay.streamPath), on: eventLoop) { stream in
+                try RelayedAnswerHandler.install(
+                    on: stream, RelayedAnswerHandler(request: request, body: body, cluster: cluster, timeout: Self.answerDeadline, answered: answered))
             }.get()
         } catch {
             answered.fail(error)
             throw error
         }
-        let deadline = eventLoop.scheduleTask(in: Self.answerDeadline) {
-            answered.fail(TetherError(.unavailable, "cluster \(cluster) did not answer within \(Self.answerDeadline.nanoseconds / 1_000_000_000) seconds; try again, or ask its administrators to check its proxy."))
-        }
-        defer {
-            deadline.cancel()
-            stream.close(promise: nil)
-        }
-        stream.write(body, promise: nil)
-        try await stream.close(mode: .output)
-        let answer: ByteBuffer
-        do {
-            answer = try await answered.futureResult.get()
-        } catch let error as TetherError where error.code == .invalidArgument {
-            // The collector refused an answer larger than any Tether sends.
-            throw Self.invalidAnswer(from: cluster, RelayProblem.oversized)
-        }
-        let relayed: RelayedResponse
-        do {
-            relayed = try JSONDecoder().decode(RelayedResponse.self, from: Data(answer.readableBytesView))
-        } catch {
-            throw Self.invalidAnswer(from: cluster, RelayProblem.unreadable)
-        }
-        do {
-            let checked = try relayed.checked()
-            return APIAnswer(status: checked.status, contentType: checked.contentType, body: ByteBuffer(bytes: checked.body))
-        } catch {
-            throw Self.invalidAnswer(from: cluster, error)
-        }
+        return try await answered.futureResult.get()
     }
 
     static func invalidAnswer(from cluster: String, _ problem: RelayProblem) -> TetherError {

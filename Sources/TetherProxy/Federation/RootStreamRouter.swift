@@ -22,7 +22,7 @@ struct RootStreamRouter: TunnelStreamRouter {
     func route(_ request: TunnelStreamRequest, stream: Channel) -> EventLoopFuture<TunnelStreamService> {
         switch request.path {
         case SSHRouting.streamPath: session(request, stream: stream)
-        case APIRelay.streamPath: stream.eventLoop.makeCompletedFuture { try api(request) }
+        case APIRelay.streamPath: stream.eventLoop.makeCompletedFuture { api() }
         case RootLockPush.streamPath: stream.eventLoop.makeSucceededFuture(locks())
         default: stream.eventLoop.makeFailedFuture(TetherError(.notFound, "the proxy of \(clusterName) serves no \(request.path) to its root."))
         }
@@ -68,41 +68,31 @@ struct RootStreamRouter: TunnelStreamRouter {
         ])
     }
 
-    /// A relayed API request, read as untrusted: the root is another
-    /// cluster, and nothing it sends may reach this auth service unchecked.
-    private func api(_ request: TunnelStreamRequest) throws -> TunnelStreamService {
-        let relayed: APIRelay.Request
-        do {
-            relayed = try APIRelay.Request(metadata: request.metadata)
-        } catch {
-            throw TetherError(.invalidArgument, "root cluster \(root) relayed an invalid request (\(error.clause)), which was refused; ask the administrators of \(root) to check its proxy.")
-        }
+    /// A relayed API request: one HTTP/1.1 request on the stream, read as
+    /// untrusted (the root is another cluster, and nothing it sends may
+    /// reach this auth service unchecked), served as this proxy serves its
+    /// own callers once the root's certificate is translated.
+    private func api() -> TunnelStreamService {
         let (root, federation, forwarder) = (root, federation, forwarder)
         return { stream in
-            let received = stream.eventLoop.makePromise(of: ByteBuffer.self)
-            try stream.pipeline.syncOperations.addHandler(StreamCollector(maximumBytes: APIRelay.maximumBody, completing: received))
-            received.futureResult.flatMap { body in
-                stream.eventLoop.makeFutureWithTask {
-                    let answer: APIAnswer
-                    do {
-                        let translated = try await federation.translateTLSCertificate(
-                            relayed.certificateDER, from: root, clientAddress: relayed.clientAddress,
-                            listing: NodeQuery.isListing(method: relayed.method, uri: relayed.uri))
-                        answer = try await forwarder.forward(
-                            method: relayed.method, uri: relayed.uri, contentType: relayed.contentType, body: body,
-                            certificateDER: translated, clientAddress: relayed.clientAddress)
-                    } catch {
-                        answer = AuthForwarder.errorAnswer(error)
+            try RelayedRequestHandler.install(on: stream, RelayedRequestHandler(
+                serve: { request, body, eventLoop in
+                    eventLoop.makeFutureWithTask {
+                        do {
+                            let translated = try await federation.translateTLSCertificate(
+                                request.certificateDER, from: root, clientAddress: request.clientAddress,
+                                listing: NodeQuery.isListing(method: request.method, uri: request.uri))
+                            return try await forwarder.forward(
+                                method: request.method, uri: request.uri, contentType: request.contentType, body: body,
+                                certificateDER: translated, clientAddress: request.clientAddress)
+                        } catch {
+                            return AuthForwarder.errorAnswer(error)
+                        }
                     }
-                    return RelayedResponse(status: answer.status, contentType: answer.contentType, body: Data(answer.body.readableBytesView).base64EncodedString())
-                }
-            }.whenComplete { result in
-                if case .success(let response) = result, let encoded = try? JSONEncoder().encode(response) {
-                    stream.writeAndFlush(ByteBuffer(bytes: encoded)).flatMap { stream.close(mode: .output) }.whenComplete { _ in }
-                } else {
-                    stream.close(promise: nil)
-                }
-            }
+                },
+                refusal: { problem in
+                    AuthForwarder.errorAnswer(TetherError(.invalidArgument, "root cluster \(root) relayed an invalid request (\(problem.clause)), which was refused; ask the administrators of \(root) to check its proxy."))
+                }))
         }
     }
 

@@ -1,0 +1,171 @@
+import NIOCore
+import NIOHTTP1
+import TetherAPI
+import TetherCore
+
+/// The root's reading of a leaf's answer to a relayed API request, as a
+/// pure state machine: it takes what NIO's HTTP/1.1 decoder made of the
+/// stream (parts, the decoder's error, the end of the stream) and says when
+/// the answer is whole and fit to pass on, or what is wrong with it. The
+/// first verdict is the only one; what follows it is never read.
+struct RelayedAnswerReader {
+    enum Action {
+        case none
+        case deliver(APIAnswer)
+        case refuse(RelayProblem)
+    }
+
+    private enum State {
+        case awaitingHead
+        case body(status: Int, contentType: String?, body: ByteBuffer)
+        case decided
+    }
+
+    private var state = State.awaitingHead
+
+    mutating func read(_ part: HTTPClientResponsePart) -> Action {
+        switch (state, part) {
+        case (.decided, _):
+            return .none
+        case (.awaitingHead, .head(let head)):
+            do {
+                let status = Int(head.status.code)
+                let contentType = try APIRelay.checkAnswerHead(status: status, fields: Array(head.headers))
+                state = .body(status: status, contentType: contentType, body: ByteBuffer())
+                return .none
+            } catch {
+                return refuse(error)
+            }
+        case (.body(let status, let contentType, var body), .body(var chunk)):
+            guard APIRelay.mayCarryBody(status: status) else { return refuse(.body(onStatus: status)) }
+            guard body.readableBytes + chunk.readableBytes <= APIRelay.maximumBody else { return refuse(.bodyTooLarge) }
+            state = .decided  // let `body` be the buffer's only reference while it grows
+            body.writeBuffer(&chunk)
+            state = .body(status: status, contentType: contentType, body: body)
+            return .none
+        case (.body(let status, let contentType, let body), .end):
+            state = .decided
+            return .deliver(APIAnswer(status: status, contentType: contentType, body: body))
+        case (.awaitingHead, _), (.body, .head):
+            // NIO's decoder never yields these; a verdict all the same.
+            return refuse(RelayProblem("its parts came out of order"))
+        }
+    }
+
+    /// The decoder refused the bytes (a malformed status line or field, a second answer…).
+    mutating func decodingFailed(_ error: any Error) -> Action {
+        if case .decided = state { return .none }
+        return refuse(.malformed("answer", RelayProblem.reason(error)))
+    }
+
+    /// The leaf ended its side of the stream (the decoder has read what came before).
+    mutating func inputClosed() -> Action {
+        if case .decided = state { return .none }
+        return refuse(RelayProblem("the stream ended before the answer was complete"))
+    }
+
+    private mutating func refuse(_ problem: RelayProblem) -> Action {
+        state = .decided
+        return .refuse(problem)
+    }
+}
+
+/// Sends one relayed request down a leaf's API stream as HTTP/1.1 and
+/// reads the answer through `RelayedAnswerReader` within `timeout`:
+/// `answered` gets the answer, or the sentence saying why none is passed
+/// on. Sits behind NIO's `HTTPRequestEncoder` and `HTTPResponseDecoder`.
+final class RelayedAnswerHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    private let request: APIRelay.Request
+    private let body: ByteBuffer
+    private let cluster: String
+    private let timeout: TimeAmount
+    private let answered: EventLoopPromise<APIAnswer>
+    private var reader = RelayedAnswerReader()
+    private var deadline: Scheduled<Void>?
+
+    init(request: APIRelay.Request, body: ByteBuffer, cluster: String, timeout: TimeAmount, answered: EventLoopPromise<APIAnswer>) {
+        self.request = request
+        self.body = body
+        self.cluster = cluster
+        self.timeout = timeout
+        self.answered = answered
+    }
+
+    /// The encoder and decoder this handler reads and writes through, with
+    /// the decoder's head limits; installed on an accepted API stream.
+    static func install(on stream: Channel, _ handler: RelayedAnswerHandler) throws {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        (limits.maxHeaderFieldSize, limits.maxHeaderListSize, limits.maxHeaderFieldCount) = (APIRelay.maximumHead, APIRelay.maximumHead, 64)
+        try stream.pipeline.syncOperations.addHandlers([
+            HTTPRequestEncoder(),
+            ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)),
+            handler,
+        ])
+    }
+
+    /// The request goes out as soon as the handler is in place, so that the
+    /// decoder knows its method before any answer byte arrives.
+    func handlerAdded(context: ChannelHandlerContext) {
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+            let seconds = self.timeout.nanoseconds / 1_000_000_000
+            self.finish(.failure(TetherError(.unavailable, "cluster \(self.cluster) did not answer within \(seconds) seconds; try again, or ask its administrators to check its proxy.")), context: context)
+        }
+        var headers = HTTPHeaders(request.fields.map { ($0.name, $0.value) })
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        let head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: request.method), uri: request.uri, headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        finish(.failure(TetherError(.unavailable, "the stream to cluster \(cluster) was torn down before it answered; try again.")), context: context)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        perform(reader.read(unwrapInboundIn(data)), context: context)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        perform(reader.decodingFailed(error), context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            perform(reader.inputClosed(), context: context)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish(.failure(TetherError(.unavailable, "the stream to cluster \(cluster) closed before it answered; try again.")), context: context)
+        context.fireChannelInactive()
+    }
+
+    private func perform(_ action: RelayedAnswerReader.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .none: break
+        case .deliver(let answer): finish(.success(answer), context: context)
+        case .refuse(let problem): finish(.failure(LeafRelay.invalidAnswer(from: cluster, problem)), context: context)
+        }
+    }
+
+    /// One verdict, then the stream goes: nothing after it is read.
+    private func finish(_ result: Result<APIAnswer, any Error>, context: ChannelHandlerContext) {
+        guard let deadline else { return }
+        self.deadline = nil
+        deadline.cancel()
+        answered.completeWith(result)
+        context.close(promise: nil)
+    }
+}
+
+extension RelayProblem {
+    /// Why NIO's HTTP/1.1 decoder refused bytes, in its own words ("invalid http status code").
+    static func reason(_ error: any Error) -> String {
+        (error as? HTTPParserError).map { String(describing: $0) } ?? "bytes out of place"
+    }
+}

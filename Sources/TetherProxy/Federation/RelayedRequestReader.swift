@@ -1,0 +1,142 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import TetherAPI
+import TetherCore
+
+/// A leaf's reading of the API request its root relays, as a pure state
+/// machine: it takes what NIO's HTTP/1.1 decoder made of the stream and
+/// says when the request is whole and fit to serve, or what is wrong with
+/// it. The root is another cluster: nothing it sends reaches this auth
+/// service unchecked. One request per stream; what follows is never read.
+struct RelayedRequestReader {
+    enum Action {
+        case none
+        case serve(APIRelay.Request, body: ByteBuffer)
+        case refuse(RelayProblem)
+    }
+
+    private enum State {
+        case awaitingHead
+        case body(APIRelay.Request, body: ByteBuffer)
+        case decided
+    }
+
+    private var state = State.awaitingHead
+
+    mutating func read(_ part: HTTPServerRequestPart) -> Action {
+        switch (state, part) {
+        case (.decided, _):
+            return .none
+        case (.awaitingHead, .head(let head)):
+            do {
+                let request = try APIRelay.Request(method: head.method.rawValue, uri: head.uri, fields: Array(head.headers))
+                state = .body(request, body: ByteBuffer())
+                return .none
+            } catch {
+                return refuse(error)
+            }
+        case (.body(let request, var body), .body(var chunk)):
+            guard body.readableBytes + chunk.readableBytes <= APIRelay.maximumBody else { return refuse(.bodyTooLarge) }
+            state = .decided  // let `body` be the buffer's only reference while it grows
+            body.writeBuffer(&chunk)
+            state = .body(request, body: body)
+            return .none
+        case (.body(let request, let body), .end):
+            state = .decided
+            return .serve(request, body: body)
+        case (.awaitingHead, _), (.body, .head):
+            return refuse(RelayProblem("its parts came out of order"))
+        }
+    }
+
+    /// The decoder refused the bytes (an unknown method, a malformed field…).
+    mutating func decodingFailed(_ error: any Error) -> Action {
+        if case .decided = state { return .none }
+        return refuse(.malformed("request", RelayProblem.reason(error)))
+    }
+
+    /// The root ended its side of the stream (the decoder has read what came before).
+    mutating func inputClosed() -> Action {
+        if case .decided = state { return .none }
+        return refuse(RelayProblem("the stream ended before the request was complete"))
+    }
+
+    private mutating func refuse(_ problem: RelayProblem) -> Action {
+        state = .decided
+        return .refuse(problem)
+    }
+}
+
+/// Serves the one HTTP/1.1 request on a root's API stream: reads it
+/// through `RelayedRequestReader`, has `serve` answer it (or `refusal`
+/// explain why it was not served), writes the answer and ends the stream.
+/// Sits behind NIO's `HTTPRequestDecoder` and `HTTPResponseEncoder`.
+final class RelayedRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+    /// Answers a request that passed, on the stream's event loop.
+    typealias Serve = (APIRelay.Request, ByteBuffer, any EventLoop) -> EventLoopFuture<APIAnswer>
+
+    private let serve: Serve
+    private let refusal: (RelayProblem) -> APIAnswer
+    private var reader = RelayedRequestReader()
+
+    init(serve: @escaping Serve, refusal: @escaping (RelayProblem) -> APIAnswer) {
+        self.serve = serve
+        self.refusal = refusal
+    }
+
+    /// The decoder and encoder this handler reads and writes through, with
+    /// the decoder's head limits; installed on an accepted API stream.
+    static func install(on stream: Channel, _ handler: RelayedRequestHandler) throws {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        (limits.maxHeaderFieldSize, limits.maxHeaderListSize, limits.maxHeaderFieldCount) = (APIRelay.maximumHead, APIRelay.maximumHead, 64)
+        try stream.pipeline.syncOperations.addHandlers([
+            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)),
+            HTTPResponseEncoder(),
+            handler,
+        ])
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        perform(reader.read(unwrapInboundIn(data)), context: context)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        perform(reader.decodingFailed(error), context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            perform(reader.inputClosed(), context: context)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func perform(_ action: RelayedRequestReader.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .none:
+            break
+        case .serve(let request, let body):
+            serve(request, body, context.eventLoop).hop(to: context.eventLoop).assumeIsolated().whenComplete { answer in
+                // A service that failed outright has nothing to say: the stream ends unanswered.
+                guard case .success(let answer) = answer else { return context.close(promise: nil) }
+                self.write(answer, context: context)
+            }
+        case .refuse(let problem):
+            write(refusal(problem), context: context)
+        }
+    }
+
+    /// The answer with its length, then the end of this side of the stream.
+    private func write(_ answer: APIAnswer, context: ChannelHandlerContext) {
+        guard context.channel.isActive else { return }
+        var headers = HTTPHeaders([("Content-Length", String(answer.body.readableBytes))])
+        if let contentType = answer.contentType { headers.add(name: "Content-Type", value: contentType) }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: answer.status), headers: headers))), promise: nil)
+        if answer.body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil) }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(mode: .output, promise: nil) }
+    }
+}
