@@ -57,7 +57,7 @@ cleanup() {
     sleep 0.5
     # Whatever ignored SIGTERM, if its pid still names one of ours (not a reused pid).
     tac "$WORK/pids" | while read -r pid name; do
-        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -e "$WORK" -e "$BIN"; then
+        if tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -e "$WORK" -e "$BIN"; then
             kill -9 -- "-$pid" 2>/dev/null || true
         fi
     done

@@ -93,6 +93,8 @@ write_report() {
         echo "| s until the tunnel is back after the path is restored | $(summary cut-tether-back) | $(summary cut-ssh-ka-back) (ClientAlive bastion) | — | ≤ 2 s | $(meets "$(median cut-tether-back)" le 2) |"
         echo "| logins/s: certificate issuance (renewal, trusted-cluster translation) | $(summary certs) | — | — | ≥ 500 | $(meets "$(median certs)" ge 500) |"
         echo "| logins/s: password login, server path (scrypt-bound by design) | $(summary login-http) | — | — | — | — |"
+        [ -s "$RAW/load-up" ] && echo "| load: $LOAD_COUNT concurrent sessions root → leaf → $LOAD_NODES tunnel nodes, errors | $(summary load-errors) | — | — | 0, all audited in the leaf | $(meets "$(median load-errors)" le 0) |"
+        [ -s "$RAW/slow-attempted" ] && echo "| slowloris: logins and sessions failed during $STALL_COUNT stalled handshakes | $(failed_under_attack) of $((SLOW_LOGINS + SLOW_SESSIONS)) | — | — | 0 | $(meets "$(failed_under_attack)" le 0) |"
         echo
         echo "## Bulk throughput, $BULK_MIB MiB client → \`cat > /dev/null\` on the node"
         echo
@@ -146,7 +148,45 @@ write_report() {
         echo "| full \`tether login\` (process, keys, CA discovery, scrypt), ms each, sequential | $(summary login-full-ms) |"
         echo "| POST /v1/login through the proxy, $(nproc) at a time, logins/s | $(summary login-http) |"
         echo "| SSH certificate issuance in process, certificates/s | $(summary certs) |"
+        [ -s "$RAW/load-up" ] && load_report
+        [ -s "$RAW/slow-attempted" ] && slowloris_report
     } >"$out"
     cat "$out"
     say "written to $out (raw series: $RAW)"
+}
+
+load_report() {
+    echo
+    echo "## Load: $LOAD_COUNT concurrent sessions, root → leaf → $LOAD_NODES tunnel nodes"
+    echo
+    echo "One profile logged in at the root; \`tether-bench sessions\` opens them in process as \`tether ssh --cluster leaf\` does (node looked up each time), $LOAD_OPENING being set up at a time; each runs \`echo up; exec cat\` and is held until all are up, then all get EOF. Setup: from the call to the first byte of output."
+    echo
+    echo "| sessions up | errors | setup p50 ms | setup p99 ms | setup max ms | all up or failed after s | all closed after s | audited in the leaf | CPU s during the run |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    echo "| $(summary load-up) | $(summary load-errors) | $(summary load-p50_ms) | $(summary load-p99_ms) | $(summary load-max_ms) | $(summary load-all_up_s) | $(summary load-all_closed_s) | $(cat "$RAW/load-audited" 2>/dev/null || echo —) | $(cat "$RAW/load-cpu" 2>/dev/null || echo —) |"
+    if [ -s "$RAW/load-error-messages" ]; then
+        echo
+        echo "Errors (count × sentence):"
+        echo
+        head -n 10 "$RAW/load-error-messages" | sed 's/^/    /'
+    fi
+}
+
+failed_under_attack() { cat "$RAW/slow-login-during" "$RAW/slow-session-during" 2>/dev/null | grep -c '^never$' || true; }
+
+slowloris_report() {
+    echo
+    echo "## Slowloris: $STALL_COUNT stalled TLS handshakes from $STALL_SOURCES addresses, held $STALL_SECONDS s"
+    echo
+    echo "Each sends the first 16 bytes of a ClientHello and stops; one the proxy closes after a second or more is replaced. Logins and sessions from 127.0.0.1, ms; \"never\" counts failures."
+    echo
+    echo "| | before the attack | during the attack |"
+    echo "| --- | --- | --- |"
+    echo "| full \`tether login\`, ms | $(summary slow-login-before) | $(summary slow-login-during) |"
+    echo "| \`tether ssh robot true\`, ms | $(summary slow-session-before) | $(summary slow-session-during) |"
+    echo "| proxy's open descriptors | $(summary slow-fds-before) | $(summary slow-fds-attack) once stalled, $(summary slow-fds-after-round) after the round |"
+    echo
+    echo "| connections tried | connected | connect failed | dropped at once (< 1 s) | closed later | close after s: first / median / last | open at the end | oldest open at the end, s |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+    echo "| $(summary slow-attempted) | $(summary slow-connected) | $(summary slow-connect_failed) | $(summary slow-dropped_at_once) | $(summary slow-closed_later) | $(summary slow-first_close_s) / $(summary slow-median_close_s) / $(summary slow-last_close_s) | $(summary slow-open_at_end) | $(summary slow-oldest_open_s) |"
 }

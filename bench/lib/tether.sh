@@ -29,6 +29,7 @@ auth:
   listen: 127.0.0.1:$auth_port
 proxy:
   listen: 127.0.0.1:$proxy_port
+${PROXY_EXTRA[$cluster]:-}
 EOF
     cat >"$dir/roles.yaml" <<'EOF'
 kind: role

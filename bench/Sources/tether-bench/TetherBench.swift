@@ -14,6 +14,8 @@ struct TetherBench {
                tether-bench tunnels DATA_DIR CLUSTER PROXY_HOST:PORT COUNT
                tether-bench relay LISTEN_PORT TARGET_HOST:PORT
                tether-bench logins PROXY_HOST:PORT USER COUNT CONCURRENCY   (password on stdin)
+               tether-bench sessions TETHER_HOME CLUSTER LOGIN NODE[,NODE...] COUNT OPENING
+               tether-bench stall PROXY_HOST:PORT COUNT SOURCES SECONDS
         """
 
     static func main() async {
@@ -38,6 +40,15 @@ struct TetherBench {
                 try await LoginRate.run(
                     proxy: try HostPort(parsing: arguments[1]), user: arguments[2], password: password,
                     count: try required(arguments, 3), concurrency: try required(arguments, 4))
+            case "sessions" where arguments.count == 7:
+                try await LoadSessions.run(
+                    home: arguments[1], cluster: arguments[2], login: arguments[3],
+                    nodes: arguments[4].split(separator: ",").map(String.init),
+                    count: try required(arguments, 5), opening: try required(arguments, 6))
+            case "stall" where arguments.count == 5:
+                try StalledHandshakes.run(
+                    proxy: try HostPort(parsing: arguments[1]), count: try required(arguments, 2),
+                    sources: try required(arguments, 3), seconds: try required(arguments, 4))
             default:
                 FileHandle.standardError.write(Data((usage + "\n").utf8))
                 exit(2)
