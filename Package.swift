@@ -148,6 +148,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // RelayedHTTPReading runs the relayed API's readers on bytes alone, for the fuzz target.
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
 
@@ -253,6 +255,9 @@ let package = Package(
             dependencies: nio + [
                 "TetherProxy", "TetherCore", "TetherIdentity", "TetherAPI", "TetherTransport", "TetherTunnel", "TetherTestSupport", logging,
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // The CONNECT handler and the sniffer driven over EmbeddedChannel.
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
