@@ -42,7 +42,7 @@ import Testing
     @Test func closedBeforeAnswering() async throws {
         try await withServer(.closeAfterReading) { address in
             let message = try await loginFailure(at: address)
-            #expect(message == "\(address) closed the connection before answering; is the proxy listening there and is --proxy right?")
+            #expect(message == "\(address) closed the connection before answering; is the proxy listening there, is --proxy right, and does this address hold fewer connections than its limit?")
         }
     }
 

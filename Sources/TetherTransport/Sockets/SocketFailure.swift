@@ -49,7 +49,8 @@ public enum SocketFailure {
         case .unreachable:
             message = "\(address) cannot be reached from this machine (no route to the host); check the network and \(server.setting)."
         case .closed:
-            message = "\(address) closed the connection before answering; is \(server.role) listening there and is \(server.setting) right?"
+            // A Tether listener also closes, at accept, connections beyond its per-address cap.
+            message = "\(address) closed the connection before answering; is \(server.role) listening there, is \(server.setting) right, and does this address hold fewer connections than its limit?"
         case .tls(let detail):
             message = "the TLS handshake with \(address) failed (\(detail)); \(server.tlsAdvice ?? "is \(server.role) listening there, and do the clocks agree?")"
         case .other(let detail):
