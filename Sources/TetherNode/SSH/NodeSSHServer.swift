@@ -43,7 +43,7 @@ public struct NodeSSHServer: Sendable {
             Self.initialize(child, type: type, connection: connection, sessions: sessions)
         }
         try channel.pipeline.syncOperations.addHandler(handler)
-        try channel.pipeline.syncOperations.addHandler(SSHConnectionTail())
+        try channel.pipeline.syncOperations.addHandler(SSHConnectionTail(logger: auditor.logger))
     }
 
     static let maximumAuthAttempts = 6
