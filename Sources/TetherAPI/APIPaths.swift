@@ -54,19 +54,12 @@ public enum ALPN {
 }
 
 /// Headers of the SSH `CONNECT` request a client sends on ALPN `tether-ssh/1`
-/// (request target `NODE:0`), and metadata keys of the tunnel stream the proxy
-/// opens to the node (`/v1/ssh`).
+/// (request target `NODE:0`). The tunnel stream the proxy then opens to the
+/// node is TetherTunnel's `ResourceStreamRequest`.
 public enum SSHRouting {
     public static let clusterHeader = "Tether-Cluster"
     public static let loginHeader = "Tether-Login"
     /// The user's SSH certificate (authorized-keys line). The node checks it
     /// against the key the SSH handshake proves, so it needs no trust in the path.
     public static let certificateHeader = "Tether-Certificate"
-
-    public static let streamPath = "/v1/ssh"
-    public enum Metadata {
-        public static let certificate = "certificate"
-        public static let clientAddress = "client-address"
-        public static let node = "node"
-    }
 }

@@ -16,6 +16,9 @@ public struct ProxyConfiguration: Sendable {
     public var keepalive: KeepalivePolicy
     /// How often the node directory is refreshed from the auth service.
     public var directoryRefresh: Duration
+    /// How long a client has, once its TLS connection is up on ALPN
+    /// `tether-ssh/1`, to complete its `CONNECT` request.
+    public var connectRequestDeadline: Duration
     /// Deadlines and connection caps on the one port.
     public var limits: ConnectionLimits
 
@@ -27,6 +30,7 @@ public struct ProxyConfiguration: Sendable {
         authAddress: String,
         keepalive: KeepalivePolicy = .default,
         directoryRefresh: Duration = .seconds(2),
+        connectRequestDeadline: Duration = .seconds(10),
         limits: ConnectionLimits = ConnectionLimits()
     ) {
         self.clusterName = clusterName
@@ -36,6 +40,7 @@ public struct ProxyConfiguration: Sendable {
         self.authAddress = authAddress
         self.keepalive = keepalive
         self.directoryRefresh = directoryRefresh
+        self.connectRequestDeadline = connectRequestDeadline
         self.limits = limits
     }
 }

@@ -86,7 +86,8 @@ public struct ProxyService: Service {
             onEvent: onEvent,
             ssh: SSHConnectHandler.Routing(
                 clusterName: configuration.clusterName, directory: directory, connector: connector,
-                leaves: LeafRelay(leaves: leaves, registry: registry), onEvent: onEvent),
+                leaves: LeafRelay(leaves: leaves, registry: registry), onEvent: onEvent,
+                requestDeadline: TimeAmount(configuration.connectRequestDeadline)),
             logger: logger
         )
         let links = RootLinks(

@@ -125,10 +125,9 @@ final class RunningProxy: Sendable {
 /// then echoing, like a node would run SSH there.
 struct EchoSSHRouter: ImmediateTunnelStreamRouter {
     func decide(_ request: TunnelStreamRequest) throws -> TunnelStreamService {
-        guard request.path == SSHRouting.streamPath else { throw TetherError(.notFound, "no \(request.path)") }
-        let certificate = request.metadata[SSHRouting.Metadata.certificate] ?? "-"
-        let node = request.metadata[SSHRouting.Metadata.node] ?? "-"
-        return { channel in try channel.pipeline.syncOperations.addHandler(Echo(greeting: "node=\(node) cert=\(certificate);")) }
+        let session = try ResourceStreamRequest(decoding: request)
+        let greeting = "node=\(session.resource) cert=\(session.certificate ?? "-");"
+        return { channel in try channel.pipeline.syncOperations.addHandler(Echo(greeting: greeting)) }
     }
 
     final class Echo: ChannelInboundHandler {

@@ -9,11 +9,12 @@ struct NodeStreamRouter: ImmediateTunnelStreamRouter {
     let server: NodeSSHServer
 
     func decide(_ request: TunnelStreamRequest) throws -> TunnelStreamService {
-        guard request.path == SSHRouting.streamPath else {
-            throw TetherError(.notFound, "this node serves \(SSHRouting.streamPath) only, not \(request.path).")
+        guard request.path == ResourceStreamRequest.Kind.ssh.path else {
+            throw TetherError(.notFound, "this node serves \(ResourceStreamRequest.Kind.ssh.path) only, not \(request.path).")
         }
-        let remoteAddress = request.metadata[SSHRouting.Metadata.clientAddress]
-        switch server.gate.precheck(request.metadata[SSHRouting.Metadata.certificate], node: server.nodeTarget) {
+        let session = try ResourceStreamRequest(decoding: request)
+        let remoteAddress = session.clientAddress
+        switch server.gate.precheck(session.certificate, node: server.nodeTarget) {
         case .failure(let denial):
             server.auditor.loginRefused(denial, remoteAddress: remoteAddress)
             throw denial.error

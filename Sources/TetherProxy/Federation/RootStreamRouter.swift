@@ -21,7 +21,7 @@ struct RootStreamRouter: TunnelStreamRouter {
 
     func route(_ request: TunnelStreamRequest, stream: Channel) -> EventLoopFuture<TunnelStreamService> {
         switch request.path {
-        case SSHRouting.streamPath: session(request, stream: stream)
+        case ResourceStreamRequest.Kind.ssh.path: session(request, stream: stream)
         case APIRelay.streamPath: stream.eventLoop.makeCompletedFuture { api() }
         case RootLockPush.streamPath: stream.eventLoop.makeSucceededFuture(locks())
         default: stream.eventLoop.makeFailedFuture(TetherError(.notFound, "the proxy of \(clusterName) serves no \(request.path) to its root."))
@@ -30,42 +30,33 @@ struct RootStreamRouter: TunnelStreamRouter {
 
     private func session(_ request: TunnelStreamRequest, stream: Channel) -> EventLoopFuture<TunnelStreamService> {
         let (connector, directory, clusterName) = (connector, directory, clusterName)
-        // Translation reads SQLite and may sign a certificate: not on the event loop.
-        let opened = NIOThreadPool.singleton.runIfActive(eventLoop: stream.eventLoop) {
-            try visit(request)
-        }.flatMap { viewer, node, metadata in
-            directory.route(named: node, for: viewer, cluster: clusterName, inLeaf: true, on: stream.eventLoop).flatMap { route in
-                var metadata = metadata
-                metadata[SSHRouting.Metadata.node] = route.name
-                return connector.openStream(to: route, request: TunnelStreamRequest(path: SSHRouting.streamPath, metadata: metadata), on: stream.eventLoop) { nodeStream in
-                    try nodeStream.pipeline.syncOperations.addHandler(InboundHold())
+        return StreamHop.open(for: stream) { holdEarlyBytes in
+            // Translation reads SQLite and may sign a certificate: not on the event loop.
+            NIOThreadPool.singleton.runIfActive(eventLoop: stream.eventLoop) {
+                try visit(request)
+            }.flatMap { viewer, session in
+                directory.route(named: session.resource, for: viewer, cluster: clusterName, inLeaf: true, on: stream.eventLoop).flatMap { route in
+                    var session = session
+                    session.resource = route.name
+                    return connector.openStream(to: route, request: session.tunnelRequest, on: stream.eventLoop, initializer: holdEarlyBytes)
                 }
             }
-        }
-        // A root that gives up before the answer takes the node's stream with it.
-        stream.closeFuture.whenComplete { _ in opened.whenSuccess { $0.close(promise: nil) } }
-        return opened.map { nodeStream in
-            { stream in
-                try stream.pipeline.syncOperations.addHandler(InboundHold())
-                SpliceHandler.splice(stream, nodeStream).whenFailure { _ in stream.close(promise: nil) }
-            }
-        }
+        }.map(StreamHop.accept(onto:))
     }
 
-    /// Who a root user's session is in this cluster, the node asked for,
-    /// and what the node is told (the certificate translated).
-    private func visit(_ request: TunnelStreamRequest) throws -> (NodeViewer, String, [String: String]) {
-        guard let certificate = request.metadata[SSHRouting.Metadata.certificate], let node = request.metadata[SSHRouting.Metadata.node] else {
-            throw TetherError(.invalidArgument, "the root sent a session without a certificate or node.")
+    /// Who a root user's session is in this cluster, and what the node is
+    /// told (its certificate translated; `resource` is still the name asked for).
+    private func visit(_ request: TunnelStreamRequest) throws -> (NodeViewer, ResourceStreamRequest) {
+        var session = try ResourceStreamRequest(decoding: request)
+        guard let certificate = session.certificate else {
+            throw TetherError(.invalidArgument, "the root sent a session without a certificate.")
         }
-        let clientAddress = request.metadata[SSHRouting.Metadata.clientAddress]
-        let translated = try federation.translateSSHCertificate(certificate, from: root, clientAddress: clientAddress)
+        let translated = try federation.translateSSHCertificate(certificate, from: root, clientAddress: session.clientAddress)
         let visitor = try TetherCertificateIdentity(certificate: try SSHCertificate(authorizedKeyLine: translated))
-        let viewer = NodeViewer(user: visitor.user, roles: visitor.roles, originCluster: visitor.originCluster, clientAddress: clientAddress)
-        return (viewer, node, [
-            SSHRouting.Metadata.certificate: translated,
-            SSHRouting.Metadata.clientAddress: clientAddress ?? "unknown",
-        ])
+        let viewer = NodeViewer(user: visitor.user, roles: visitor.roles, originCluster: visitor.originCluster, clientAddress: session.clientAddress)
+        session.certificate = translated
+        session.clientAddress = session.clientAddress ?? "unknown"
+        return (viewer, session)
     }
 
     /// A relayed API request: one HTTP/1.1 request on the stream, read as

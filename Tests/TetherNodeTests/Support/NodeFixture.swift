@@ -102,10 +102,8 @@ final class NodeFixture: Sendable {
 
     /// Opens `/v1/ssh` through the hub (as the proxy does) and starts an SSH client on it.
     func connect(login: String, key: SSHPrivateKey, certificate: SSHCertificate?) async throws -> SSHTestConnection {
-        var metadata = [SSHRouting.Metadata.clientAddress: "203.0.113.7:51515"]
-        metadata[SSHRouting.Metadata.certificate] = certificate?.authorizedKeyLine()
         let hostKey = hostKey.publicKey
-        let request = TunnelStreamRequest(path: SSHRouting.streamPath, metadata: metadata)
+        let request = ResourceStreamRequest(kind: .ssh, resource: Self.nodeName, certificate: certificate?.authorizedKeyLine(), clientAddress: "203.0.113.7:51515").tunnelRequest
         let stream = try await registry.openStream(to: Self.peerID, request: request, on: group.any()) { channel in
             try SSHTestConnection.install(on: channel, login: login, key: key, expectedHostKey: hostKey)
         }.get()

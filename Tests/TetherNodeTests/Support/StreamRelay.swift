@@ -41,10 +41,7 @@ private final class RelayStarter: ChannelInboundHandler, RemovableChannelHandler
 
     func channelActive(context: ChannelHandlerContext) {
         let inbound = context.channel
-        let request = TunnelStreamRequest(path: SSHRouting.streamPath, metadata: [
-            SSHRouting.Metadata.certificate: certificate,
-            SSHRouting.Metadata.clientAddress: inbound.remoteAddress?.description ?? "",
-        ])
+        let request = ResourceStreamRequest(kind: .ssh, resource: peerID, certificate: certificate, clientAddress: inbound.remoteAddress?.description).tunnelRequest
         // The stream's side of the splice is in place before any byte arrives;
         // the connection's side starts reading once the stream exists.
         registry.openStream(to: peerID, request: request, on: inbound.eventLoop) { stream in
