@@ -15,6 +15,10 @@ import Testing
         let nodes = [ClusterFixture.Node(name: "robot-1", labels: "{customer: acme}")]
         try await ClusterFixture(nodes: nodes, proxyLimits: "{handshake_timeout: 3s, max_connections_per_address: 1000}").use { cluster in
             let stalled = StalledClients(port: Int(cluster.proxyPort))
+            // The auth service's own port, at its default deadline (10 s).
+            let stalledAuth = StalledClients(port: Int(cluster.authPort))
+            stalledAuth.stopReconnecting()
+            for _ in 0..<5 { try await stalledAuth.openOne() }
             try await withThrowingTaskGroup(of: Void.self) { attack in
                 // Each of 300 slots reconnects as soon as the proxy drops it.
                 for _ in 0..<300 { attack.addTask { await stalled.keepOneOpen() } }
@@ -36,6 +40,8 @@ import Testing
                 if !allClosed { stalled.closeAll() }
                 try await attack.waitForAll()
             }
+            #expect(await eventually(timeout: .seconds(60)) { stalledAuth.open == 0 })
+            #expect(stalledAuth.lifetimes.allSatisfy { $0 > .seconds(9) && $0 < .seconds(25) }, "\(stalledAuth.lifetimes)")
             let slack = Duration.seconds(15)
             #expect(stalled.lifetimes.count >= 300)
             #expect(stalled.lifetimes.allSatisfy { $0 < deadline + slack }, "longest held: \(stalled.lifetimes.max() ?? .zero)")
