@@ -99,9 +99,9 @@ final class NodeDirectory: Service, Sendable {
     func run() async throws {
         try await cancelWhenGracefulShutdown {
             var lastMissRead = ContinuousClock.now - self.missSpacing
-            while !Task.isCancelled {
+            await repeatUntilCancelled {
                 let askedByMiss = await self.waitForMissOrInterval()
-                guard !Task.isCancelled else { break }
+                guard !Task.isCancelled else { return nil }
                 if askedByMiss {
                     try? await Task.sleep(until: lastMissRead + self.missSpacing)
                     lastMissRead = .now
@@ -113,6 +113,7 @@ final class NodeDirectory: Service, Sendable {
                 }
                 await self.refresh()
                 answered.forEach { $0.succeed() }
+                return .zero
             }
         }
         // Lookups still waiting answer from what is known.
