@@ -1,8 +1,14 @@
 import Glibc
+import Logging
 import NIOCore
+import NIOEmbedded
+import NIOSSH
 import Testing
 import TetherAPI
+import TetherCore
+import TetherIdentity
 import TetherStorage
+import TetherTestSupport
 @testable import TetherNode
 
 /// Issue 12, work item 4: the session's logic, event by event, without a
@@ -252,5 +258,63 @@ import TetherStorage
         _ = session.programRequested(.exec("x"), wantReply: false)
         _ = session.started(wantReply: false)
         #expect(session.processOutputAttachFailed(.standardError) == [.signal(SIGKILL, group: false)])
+    }
+}
+
+/// The handler over `EmbeddedChannel`, for what happens before a process
+/// runs (a process needs a real event loop for its pipes).
+@Suite struct SessionChannelHandlerTests {
+    private func channel(permitPTY: Bool) throws -> (EmbeddedChannel, TemporaryDirectory) {
+        let directory = try TemporaryDirectory()
+        let auditor = NodeAuditor(cluster: "acme", nodeName: "robot-17", labels: NodeLabels(configured: [:]),
+                                  spool: try AuditSpool(path: directory.path("spool.sqlite")), clock: SystemWallClock(), logger: Logger(label: "test"))
+        let account = try LoginAccounts().resolve(try #require(LoginAccounts().ownAccount?.name))
+        let admission = Admission(identity: TetherCertificateIdentity(user: "alice", cluster: "acme", roles: []), login: account.account.name,
+                                  account: account, permitPTY: permitPTY, permitPortForwarding: false)
+        let handler = SessionChannelHandler(admission: admission, subject: AuditSubject(identity: admission.identity, login: admission.login, remoteAddress: nil),
+                                            services: SessionServices(auditor: auditor))
+        return (EmbeddedChannel(handlers: [ReplyRecorder(), handler]), directory)
+    }
+
+    private func replies(_ channel: EmbeddedChannel) throws -> [Bool] {
+        try channel.pipeline.syncOperations.handler(type: ReplyRecorder.self).replies
+    }
+
+    @Test func requestsBeforeTheProgramAreAnsweredAsTheStateMachineSays() throws {
+        let (channel, directory) = try channel(permitPTY: false)
+        defer { directory.remove() }
+        channel.pipeline.fireUserInboundEventTriggered(SSHChannelRequestEvent.PseudoTerminalRequest(
+            wantReply: true, term: "xterm", terminalCharacterWidth: 80, terminalRowHeight: 24, terminalPixelWidth: 0, terminalPixelHeight: 0,
+            terminalModes: SSHTerminalModes([:])))
+        channel.pipeline.fireUserInboundEventTriggered(SSHChannelRequestEvent.EnvironmentRequest(wantReply: true, name: "LANG", value: "C"))
+        channel.pipeline.fireUserInboundEventTriggered(SSHChannelRequestEvent.SubsystemRequest(subsystem: "netconf", wantReply: true))
+        #expect(try replies(channel) == [false, true, false])
+        _ = try? channel.finish()
+    }
+
+    @Test func aLockBeforeTheProgramTellsTheUserAndClosesTheChannel() throws {
+        let (channel, directory) = try channel(permitPTY: true)
+        defer { directory.remove() }
+        let handler = try channel.pipeline.syncOperations.handler(type: SessionChannelHandler.self)
+        handler.end(byLock: "incident-42", sentence: "alice is locked out.")
+        let told = try #require(try channel.readOutbound(as: SSHChannelData.self))
+        guard case .byteBuffer(let bytes) = told.data else {
+            Issue.record("the lock's sentence is not bytes")
+            return
+        }
+        #expect(told.type == .stdErr && String(buffer: bytes) == "\r\ntether: alice is locked out.\r\n")
+        #expect(!channel.isActive)
+    }
+}
+
+/// Notes the replies a handler sends to channel requests.
+private final class ReplyRecorder: ChannelOutboundHandler {
+    typealias OutboundIn = Any
+    private(set) var replies: [Bool] = []
+
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        if event is ChannelSuccessEvent { replies.append(true) }
+        if event is ChannelFailureEvent { replies.append(false) }
+        promise?.succeed()
     }
 }
