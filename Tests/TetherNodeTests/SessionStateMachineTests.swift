@@ -232,6 +232,49 @@ import TetherTestSupport
         ])
     }
 
+    /// The start (audit, then spawn) runs off the event loop: the client
+    /// may leave meanwhile. Nothing is ended in the audit before the start
+    /// is known, so `session.end` always follows `session.start`.
+    @Test func aProcessStartedForAClientThatLeftIsKilledAndItsSessionEnded() {
+        var session = machine()
+        _ = session.programRequested(.exec("make"), wantReply: true)
+        #expect(session.clientClosed() == [.stopRecordingFlush, .closeProcessOutputs])
+        #expect(session.started(wantReply: true) == [.attachProcess, .signal(SIGKILL, group: false)])
+        #expect(session.processOutputAttached(carriesInput: true, isWritable: true) == [.closeProcessOutputs])
+        #expect(session.processWrote(bytes("nobody reads this"), on: .standardOutput) == [])
+        #expect(session.processExited(.signaled(SIGKILL)) == [
+            .stopRecordingFlush, .closeProcessOutputs, .record(.end(exitStatus: nil)), .endSession(["interactive": false, "signal": "KILL"]),
+        ])
+        #expect(session.isFinished)
+    }
+
+    @Test func aStartThatFailsAfterTheClientLeftOnlyEndsWhatWasAudited() {
+        var refused = machine()
+        _ = refused.programRequested(.shell, wantReply: true)
+        _ = refused.clientClosed()
+        #expect(refused.startRefused("this node refuses new sessions.", wantReply: true) == [])
+
+        var failed = machine()
+        _ = failed.programRequested(.exec("x"), wantReply: true)
+        _ = failed.clientClosed()
+        #expect(failed.spawnFailed("no such account.", wantReply: true) == [
+            .endSession(["interactive": false, "reason": "the process could not start: no such account."]),
+        ])
+    }
+
+    @Test func aLockWhileTheProcessStartsKillsItAndIsNamedInTheEnd() {
+        var session = machine()
+        _ = session.programRequested(.exec("make"), wantReply: true)
+        #expect(session.lockEnded("l", sentence: "locked.") == [.tellClient("\r\ntether: locked.\r\n"), .closeChannel])
+        // The process started before the channel's close came back.
+        #expect(session.started(wantReply: true) == [.attachProcess, .signal(SIGKILL, group: false)])
+        _ = session.clientClosed()
+        #expect(session.processExited(.signaled(SIGKILL)) == [
+            .stopRecordingFlush, .closeProcessOutputs, .record(.end(exitStatus: nil)),
+            .endSession(["interactive": false, "signal": "KILL", "reason": .string(SessionEndReason.locked), "lock": "l"]),
+        ])
+    }
+
     @Test func anSFTPSessionIsAuditedByRequestNotRecorded() {
         var session = machine()
         _ = session.terminalRequested(SessionLaunch.Terminal(term: "xterm", size: WindowSize(columns: 80, rows: 24)), wantReply: true)

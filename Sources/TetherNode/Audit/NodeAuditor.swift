@@ -68,6 +68,10 @@ public struct NodeAuditor: Sendable {
         self.appender = appender
         sink = AuditSink(label: "node audit spool", capacity: queueCapacity, clock: clock, logger: logger) { events, loss throws(TetherError) in
             try appender.append(events, alsoLost: loss)
+            // A session whose `session.end` is written owes nothing to the next start.
+            for event in events where event.event == EventType.sessionEnd {
+                if let sessionID = event.sessionID { Self.clearOpenSession(sessionID, in: spool, logger: logger) }
+            }
         }
     }
 
@@ -119,9 +123,19 @@ public struct NodeAuditor: Sendable {
              fields: ["reason": .string(denial.error.message), "code": .string(denial.error.code.rawValue)])
     }
 
-    /// A recorder for one session's `session.data` events, in the same spool.
-    public func recorder(for subject: AuditSubject) -> SessionRecorder {
-        SessionRecorder(sessionID: subject.sessionID ?? "", context: event(SessionRecorder.eventType, subject), log: RecorderLog(auditor: self), clock: clock)
+    /// A recorder for one session's `session.data` events, in the same
+    /// spool: its chunks go through the sink, after what the session queued
+    /// before them; `failed` hears of a chunk the spool did not take.
+    public func recorder(for subject: AuditSubject, failed: @escaping @Sendable (TetherError) -> Void) -> SessionRecorder {
+        SessionRecorder(sessionID: subject.sessionID ?? "", context: event(SessionRecorder.eventType, subject), log: RecorderLog(auditor: self, failed: failed), clock: clock)
+    }
+
+    /// Queues the end of a session, after everything it queued before; once
+    /// written, the open-session note goes with it. A failed write is logged
+    /// and counted by the sink, and the note stays, so the next start closes
+    /// the session (`node restarted`).
+    public func endSession(_ subject: AuditSubject, fields: [String: JSONValue]) {
+        sink.submit([event(EventType.sessionEnd, subject, fields: fields)]) { _ in }
     }
 
     // MARK: Sessions cut by a crash
@@ -137,10 +151,16 @@ public struct NodeAuditor: Sendable {
         }
     }
 
-    /// The session's `session.end` is written (or it never started).
+    /// The session never started (its `session.end` clears the note when the sink writes it).
     public func sessionClosed(_ sessionID: String) {
+        Self.clearOpenSession(sessionID, in: spool, logger: logger)
+    }
+
+    private static func clearOpenSession(_ sessionID: String, in spool: AuditSpool, logger: Logger) {
         do {
             try spool.store.delete(kind: Self.openSessionKind, name: sessionID)
+        } catch where error.code == .notFound {
+            // Never noted: the spool refused the note and the node is set to `continue`.
         } catch {
             logger.warning("cannot clear a closed session's note in the spool; it is closed again at the next start", metadata: [
                 "session_id": "\(sessionID)", "error": "\(error.message)",
@@ -171,13 +191,18 @@ public struct NodeAuditor: Sendable {
     }
 }
 
-/// A recorder's chunks go through the auditor, so their failures are
-/// logged and counted like any other event's.
+/// A recorder's chunks go through the auditor's sink, so no event loop
+/// waits for them and their failures are logged and counted like any other
+/// event's. `append` only queues: it returns no seqs.
 private struct RecorderLog: AuditLog {
     let auditor: NodeAuditor
+    let failed: @Sendable (TetherError) -> Void
 
     func append(_ events: [AuditEvent]) throws(TetherError) -> [Int64] {
-        try auditor.record(events)
+        auditor.sink.submit(events) { [failed] result in
+            if case .failure(let error) = result { failed(error) }
+        }
+        return []
     }
 
     func search(_ query: AuditQuery) throws(TetherError) -> [AuditRecord] { try auditor.spool.store.search(query) }

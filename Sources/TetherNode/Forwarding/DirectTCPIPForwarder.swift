@@ -17,16 +17,20 @@ enum DirectTCPIPForwarder {
             auditor.emit(NodeAuditor.EventType.portForward, subject, fields: ["addr": .string(destination), "success": .bool(false), "reason": .string(reason)])
             return child.eventLoop.makeFailedFuture(TetherError(.accessDenied, reason + "."))
         }
-        do {
-            try auditor.record([auditor.event(NodeAuditor.EventType.portForward, subject, fields: ["addr": .string(destination), "success": .bool(true)])])
-        } catch where auditor.onSpoolFailure == .refuse {
-            return child.eventLoop.makeFailedFuture(TetherError(.unavailable, "this node refuses port forwarding while it cannot write its audit log (\(error.message))"))
-        } catch {
-            // Logged and counted by the auditor; `continue` forwards unaudited.
-        }
-        return ClientBootstrap(group: child.eventLoop)
-            .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-            .connect(host: target.targetHost, port: target.targetPort)
+        // Through the sink, so the event loop does not wait for the spool; the outcome decides.
+        let event = auditor.event(NodeAuditor.EventType.portForward, subject, fields: ["addr": .string(destination), "success": .bool(true)])
+        return auditor.sink.submit([event], on: child.eventLoop)
+            .flatMapError { error in
+                // Logged and counted by the sink; `continue` forwards unaudited.
+                guard auditor.onSpoolFailure == .refuse else { return child.eventLoop.makeSucceededVoidFuture() }
+                let message = (error as? TetherError)?.message ?? "\(error)"
+                return child.eventLoop.makeFailedFuture(TetherError(.unavailable, "this node refuses port forwarding while it cannot write its audit log (\(message))"))
+            }
+            .flatMap {
+                ClientBootstrap(group: child.eventLoop)
+                    .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+                    .connect(host: target.targetHost, port: target.targetPort)
+            }
             .flatMap { outbound in
                 child.setOption(ChannelOptions.allowRemoteHalfClosure, value: true)
                     .flatMapThrowing { try child.pipeline.syncOperations.addHandler(ChannelDataUnwrapper()) }

@@ -135,7 +135,7 @@ final class SessionChannelHandler: ChannelDuplexHandler {
         case .reply(let success):
             context.triggerUserOutboundEvent(success ? ChannelSuccessEvent() : ChannelFailureEvent(), promise: nil)
         case .start(let start):
-            self.start(start)
+            self.start(start, on: context.eventLoop)
         case .tellClient(let sentence):
             var message = context.channel.allocator.buffer(capacity: sentence.utf8.count)
             message.writeString(sentence)
@@ -160,7 +160,10 @@ final class SessionChannelHandler: ChannelDuplexHandler {
         case .resizeTerminal(let size):
             if let terminal = spawned?.terminal { try? ProcessSpawner.resize(terminal: terminal, to: size) }
         case .startRecording(let term, let size):
-            recorder = auditor.recorder(for: subject)
+            let session = NIOLoopBound(self, eventLoop: context.eventLoop)
+            recorder = auditor.recorder(for: subject) { [loop = context.eventLoop] error in
+                loop.execute { session.value.spoolFailed(error) }
+            }
             record(.start(login: admission.login, node: auditor.nodeName, term: term, size: size))
             flushRecordingPeriodically(on: context.eventLoop)
         case .record(let frame):
@@ -176,7 +179,7 @@ final class SessionChannelHandler: ChannelDuplexHandler {
             let session = NIOLoopBound(self, eventLoop: context.eventLoop)
             context.eventLoop.scheduleTask(in: services.terminalDrainGrace) { session.value.drainGraceElapsed() }
         case .endSession(let fields):
-            endInAudit(fields)
+            auditor.endSession(subject, fields: fields)
         case .sendExit(.exited(let code)):
             context.triggerUserOutboundEvent(SSHChannelRequestEvent.ExitStatus(exitStatus: Int(code)), promise: nil)
         case .sendExit(.signaled(let signal)):
@@ -189,34 +192,74 @@ final class SessionChannelHandler: ChannelDuplexHandler {
 
     // MARK: Starting
 
-    /// Opens the session in the audit, then spawns its process; reports the outcome to the state machine.
-    private func start(_ start: SessionStateMachine.Start) {
+    /// What opening a session off the event loop came to.
+    private enum StartOutcome {
+        case refused(String)
+        case spawnFailed(String)
+        case started(SpawnedProcess)
+    }
+
+    /// Opens the session in the audit, then spawns its process, on the
+    /// shared thread pool (both wait for the disk); the outcome goes to the
+    /// state machine back on the event loop.
+    private func start(_ start: SessionStateMachine.Start, on loop: EventLoop) {
         let sessionID = UUID().uuidString.lowercased()
         subject.sessionID = sessionID
+        let opening = start.openingAudit.map { auditor.event($0.type, subject, fields: $0.fields) }
+        let session = NIOLoopBound(self, eventLoop: loop)
+        NIOThreadPool.singleton.runIfActive(eventLoop: loop) { [admission, auditor] in
+            Self.open(start, sessionID: sessionID, opening: opening, admission: admission, auditor: auditor)
+        }.whenComplete { result in
+            switch result {
+            case .success(let outcome):
+                session.value.startFinished(outcome, wantReply: start.wantReply)
+            case .failure:
+                session.value.startFinished(.refused("this node is shutting down and starts no new sessions."), wantReply: start.wantReply)
+            }
+        }
+    }
+
+    private func startFinished(_ outcome: StartOutcome, wantReply: Bool) {
+        switch outcome {
+        case .refused(let sentence):
+            perform(machine.startRefused(sentence, wantReply: wantReply))
+        case .spawnFailed(let sentence):
+            perform(machine.spawnFailed(sentence, wantReply: wantReply))
+        case .started(let process):
+            spawned = process
+            perform(machine.started(wantReply: wantReply))
+        }
+    }
+
+    /// Blocking: notes the session open, writes its opening audit (with
+    /// `on_spool_failure: refuse`, nothing runs that the audit does not
+    /// show), then spawns the process.
+    private static func open(
+        _ start: SessionStateMachine.Start, sessionID: String, opening: [AuditEvent], admission: Admission, auditor: NodeAuditor
+    ) -> StartOutcome {
         let launch: SessionLaunch
         do {
-            launch = try self.launch(start, sessionID: sessionID)
-            try openInAudit(sessionID)
+            launch = try self.launch(start, sessionID: sessionID, admission: admission)
+            try openInAudit(sessionID, auditor: auditor)
         } catch {
-            return perform(machine.startRefused(error.message, wantReply: start.wantReply))
+            return .refused(error.message)
         }
         do {
-            try auditor.record(start.openingAudit.map { auditor.event($0.type, subject, fields: $0.fields) })
+            try auditor.record(opening)
         } catch where auditor.onSpoolFailure == .refuse {
             auditor.sessionClosed(sessionID)
-            return perform(machine.startRefused(unaudited(error).message, wantReply: start.wantReply))
+            return .refused(unaudited(error).message)
         } catch {
             // Logged and counted by the auditor; `continue` serves the session unaudited.
         }
         do {
-            spawned = try ProcessSpawner.spawn(launch.request)
+            return .started(try ProcessSpawner.spawn(launch.request))
         } catch {
-            return perform(machine.spawnFailed(error.message, wantReply: start.wantReply))
+            return .spawnFailed(error.message)
         }
-        perform(machine.started(wantReply: start.wantReply))
     }
 
-    private func launch(_ start: SessionStateMachine.Start, sessionID: String) throws(TetherError) -> SessionLaunch {
+    private static func launch(_ start: SessionStateMachine.Start, sessionID: String, admission: Admission) throws(TetherError) -> SessionLaunch {
         let command: String?
         switch start.program {
         case .shell: command = nil
@@ -232,7 +275,7 @@ final class SessionChannelHandler: ChannelDuplexHandler {
     /// Notes the session as open in the spool (so a crash cannot leave it
     /// open forever); a spool that cannot take it refuses the session
     /// unless the node is configured to `continue`.
-    private func openInAudit(_ sessionID: String) throws(TetherError) {
+    private static func openInAudit(_ sessionID: String, auditor: NodeAuditor) throws(TetherError) {
         do {
             try auditor.sessionOpening(sessionID)
         } catch where auditor.onSpoolFailure == .refuse {
@@ -242,7 +285,7 @@ final class SessionChannelHandler: ChannelDuplexHandler {
         }
     }
 
-    private func unaudited(_ error: TetherError) -> TetherError {
+    private static func unaudited(_ error: TetherError) -> TetherError {
         TetherError(.unavailable, "this node refuses new sessions while it cannot write its audit log (\(error.message.trimmingCharacters(in: CharacterSet(charactersIn: ".")))); free the disk or repair the spool on the node, or set node.audit.on_spool_failure: continue.")
     }
 
@@ -288,18 +331,24 @@ final class SessionChannelHandler: ChannelDuplexHandler {
 
     // MARK: Recording and audit
 
-    /// Adds a frame to the recording; a failure is the spool's (see `SessionStateMachine.spoolFailed`).
+    /// Adds a frame to the recording; its chunks go through the auditor's
+    /// sink, whose failures come back as `spoolFailed`.
     private func record(_ frame: RecordingFrame.Kind) {
         guard let recorder else { return }
         do {
             try recorder.record(frame)
         } catch {
-            perform(machine.spoolFailed(error.message, refuse: auditor.onSpoolFailure == .refuse))
+            spoolFailed(error)
         }
     }
 
-    /// Writes what the recorder holds every `recordingFlushInterval`, so a
-    /// crash loses at most that much of the recording.
+    /// The spool did not take this session's recording (see `SessionStateMachine.spoolFailed`).
+    private func spoolFailed(_ error: TetherError) {
+        perform(machine.spoolFailed(error.message, refuse: auditor.onSpoolFailure == .refuse))
+    }
+
+    /// Hands what the recorder holds to the sink every
+    /// `recordingFlushInterval`, so a crash loses at most that much of the recording.
     private func flushRecordingPeriodically(on loop: EventLoop) {
         let session = NIOLoopBound(self, eventLoop: loop)
         let interval = services.recordingFlushInterval
@@ -313,18 +362,7 @@ final class SessionChannelHandler: ChannelDuplexHandler {
         do {
             try recorder.flush()
         } catch {
-            perform(machine.spoolFailed(error.message, refuse: auditor.onSpoolFailure == .refuse))
-        }
-    }
-
-    private func endInAudit(_ fields: [String: JSONValue]) {
-        guard let sessionID = subject.sessionID else { return }
-        do {
-            try auditor.record([auditor.event(NodeAuditor.EventType.sessionEnd, subject, fields: fields)])
-            auditor.sessionClosed(sessionID)
-        } catch {
-            // Logged and counted; the open-session note stays, so the
-            // next start writes this session.end (`node restarted`).
+            spoolFailed(error)
         }
     }
 }

@@ -20,9 +20,10 @@ struct SessionStateMachine {
         case sftp
     }
 
-    /// What the handler is to start: it opens the session in the audit
-    /// (`openingAudit`), spawns the process and reports `started`,
-    /// `startRefused` or `spawnFailed`.
+    /// What the handler is to start: off the event loop, it opens the
+    /// session in the audit (`openingAudit`) and spawns the process, then
+    /// reports `started`, `startRefused` or `spawnFailed` back on the loop
+    /// (the client may have left meanwhile).
     struct Start: Equatable {
         var program: Program
         var terminal: SessionLaunch.Terminal?
@@ -180,6 +181,7 @@ struct SessionStateMachine {
     mutating func startRefused(_ sentence: String, wantReply: Bool) -> [Action] {
         guard case .starting = phase else { return [] }
         phase = .idle
+        guard !clientGone else { return [] }
         return [.tellClient("tether: \(sentence)\r\n")] + reply(false, wantReply)
     }
 
@@ -193,6 +195,13 @@ struct SessionStateMachine {
 
     mutating func started(wantReply: Bool) -> [Action] {
         guard case .starting(let program) = phase else { return [] }
+        guard !clientGone, endingLock == nil else {
+            // The client left (or a lock closed the channel) while the process started: it is killed, and
+            // its session ends in the audit once it exited (its descriptors
+            // are attached only to be closed, and its exit watched).
+            phase = .running(Running(program: program, openOutputs: []))
+            return [.attachProcess, .signal(SIGKILL, group: false)]
+        }
         let running = Running(program: program, openOutputs: terminal != nil ? [.terminal] : [.standardOutput, .standardError])
         phase = .running(running)
         var actions: [Action] = []

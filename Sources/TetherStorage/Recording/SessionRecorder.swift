@@ -111,7 +111,7 @@ public final class SessionRecorder: @unchecked Sendable {
         // them, up to `bufferLimit`: past it they are dropped, so a log that
         // cannot be written (a full disk) never takes all the memory.
         do {
-            try log.append(event)
+            try log.append([event])
         } catch {
             guard buffer.bytes.count > bufferLimit else { throw error }
             let dropped = buffer.bytes.count
