@@ -207,6 +207,26 @@ let package = Package(
             path: "bench/Sources/tether-bench"
         ),
 
+        // MARK: fuzzing
+
+        // One libFuzzer target per parser of untrusted bytes (bench/fuzz runs
+        // them; Fuzz/corpus holds their seeds), shared by the fuzzer binary
+        // and the regression suite that replays seeds and past crashes.
+        .target(
+            name: "TetherFuzzTargets",
+            dependencies: [
+                "TetherCore", "TetherIdentity", "TetherPolicy", "TetherConfig", "TetherAPI", "TetherStorage",
+                "TetherTunnel", "TetherProxy", "TetherNode",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+            ],
+            path: "Fuzz/TetherFuzzTargets"
+        ),
+        // Not a product: bench/fuzz builds it with sanitizers; a plain build replays inputs.
+        .executableTarget(name: "TetherFuzz", dependencies: ["TetherFuzzTargets"], path: "Fuzz/TetherFuzz"),
+
         // MARK: tests
 
         // Helpers shared by test targets: child processes, free ports, temp dirs.
@@ -273,6 +293,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // Every seed and past crash of every fuzz target, replayed.
+        .testTarget(name: "TetherFuzzTests", dependencies: ["TetherFuzzTargets"]),
         .testTarget(name: "TetherCLITests", dependencies: ["TetherCore", "TetherCLIKit", "TetherTestSupport"]),
         .testTarget(
             name: "TetherTopologyTests",
