@@ -69,6 +69,44 @@ import TetherCore
         try await hub.close()
     }
 
+    /// Sessions end by resetting their stream, at the rate a loaded proxy
+    /// sets them up: well past swift-nio-http2's default DoS budgets (200
+    /// RST_STREAM frames or stream errors per 30 s), which a tunnel, whose
+    /// peer is authenticated, must not treat as an attack.
+    @Test func manyStreamsResetQuicklyKeepTheTunnelUp() async throws {
+        let registry = TunnelRegistry()
+        let hub = try await startHub(registry: registry, group: group)
+        let events = EventLog()
+        let running = Task { await makeAgent(port: hub.localAddress!.port!, group: group, events: events).run() }
+        defer { running.cancel() }
+        #expect(await eventually { registry.status(of: "node-1") != nil })
+        let connection = try #require(registry.status(of: "node-1"))
+
+        for _ in 0..<12 {
+            try await withThrowingTaskGroup(of: Void.self) { batch in
+                for index in 0..<50 {
+                    batch.addTask {
+                        if index.isMultiple(of: 2) {
+                            // The proxy's end resets an accepted stream (a session cut short).
+                            let stream = try await registry.openStream(to: "node-1", request: TunnelStreamRequest(path: "/v1/echo"), on: group.next()) { _ in }.get()
+                            stream.close(promise: nil)
+                        } else {
+                            // The agent's end refuses and resets it.
+                            await #expect(throws: TetherError.self) {
+                                try await registry.openStream(to: "node-1", request: TunnelStreamRequest(path: "/v1/denied"), on: group.next()) { _ in }.get()
+                            }
+                        }
+                    }
+                }
+                try await batch.waitForAll()
+            }
+        }
+        #expect(try await echo(registry, greeting: "still:", payload: "up") == "still:up")
+        #expect(registry.status(of: "node-1") == connection)
+        #expect(events.disconnects == 0)
+        try await hub.close()
+    }
+
     @Test func deadPathIsNoticedByBothEndsAndTheAgentComesBack() async throws {
         let keepalive = KeepalivePolicy(interval: .milliseconds(100), missedIntervals: 3)
         let registry = TunnelRegistry(keepalive: keepalive)

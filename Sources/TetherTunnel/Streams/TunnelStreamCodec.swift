@@ -31,6 +31,13 @@ final class TunnelStreamCodec: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let buffer = unwrapOutboundIn(data)
+        // An empty DATA frame carries nothing, and the peer's HTTP/2 handler
+        // takes two in a row (on any streams) for an attack and closes the
+        // whole tunnel (maximumSequentialEmptyDataFrames).
+        guard buffer.readableBytes > 0 else {
+            promise?.succeed()
+            return
+        }
         context.write(wrapOutboundOut(.data(.init(data: .byteBuffer(buffer)))), promise: promise)
     }
 
