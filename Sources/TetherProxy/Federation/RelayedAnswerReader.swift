@@ -3,70 +3,20 @@ import NIOHTTP1
 import TetherAPI
 import TetherCore
 
-/// The root's reading of a leaf's answer to a relayed API request, as a
-/// pure state machine: it takes what NIO's HTTP/1.1 decoder made of the
-/// stream (parts, the decoder's error, the end of the stream) and says when
-/// the answer is whole and fit to pass on, or what is wrong with it. The
-/// first verdict is the only one; what follows it is never read.
-struct RelayedAnswerReader {
-    enum Action {
-        case none
-        case deliver(APIAnswer)
-        case refuse(RelayProblem)
-    }
+/// The root's reading of a leaf's answer: a valid status and content
+/// type, and no body where the status allows none.
+typealias RelayedAnswerReader = RelayedMessageReader<HTTPResponseHead, (status: Int, contentType: String?)>
 
-    private enum State {
-        case awaitingHead
-        case body(status: Int, contentType: String?, body: ByteBuffer)
-        case decided
-    }
-
-    private var state = State.awaitingHead
-
-    mutating func read(_ part: HTTPClientResponsePart) -> Action {
-        switch (state, part) {
-        case (.decided, _):
-            return .none
-        case (.awaitingHead, .head(let head)):
-            do {
+extension RelayedAnswerReader {
+    init() {
+        self.init(
+            message: "answer",
+            checkHead: { head throws(RelayProblem) in
                 let status = Int(head.status.code)
-                let contentType = try APIRelay.checkAnswerHead(status: status, fields: Array(head.headers))
-                state = .body(status: status, contentType: contentType, body: ByteBuffer())
-                return .none
-            } catch {
-                return refuse(error)
-            }
-        case (.body(let status, let contentType, var body), .body(var chunk)):
-            guard APIRelay.mayCarryBody(status: status) else { return refuse(.body(onStatus: status)) }
-            guard body.readableBytes + chunk.readableBytes <= APIRelay.maximumBody else { return refuse(.bodyTooLarge) }
-            state = .decided  // let `body` be the buffer's only reference while it grows
-            body.writeBuffer(&chunk)
-            state = .body(status: status, contentType: contentType, body: body)
-            return .none
-        case (.body(let status, let contentType, let body), .end):
-            state = .decided
-            return .deliver(APIAnswer(status: status, contentType: contentType, body: body))
-        case (.awaitingHead, _), (.body, .head):
-            // NIO's decoder never yields these; a verdict all the same.
-            return refuse(RelayProblem("its parts came out of order"))
-        }
-    }
-
-    /// The decoder refused the bytes (a malformed status line or field, a second answer…).
-    mutating func decodingFailed(_ error: any Error) -> Action {
-        if case .decided = state { return .none }
-        return refuse(.malformed("answer", RelayProblem.reason(error)))
-    }
-
-    /// The leaf ended its side of the stream (the decoder has read what came before).
-    mutating func inputClosed() -> Action {
-        if case .decided = state { return .none }
-        return refuse(RelayProblem("the stream ended before the answer was complete"))
-    }
-
-    private mutating func refuse(_ problem: RelayProblem) -> Action {
-        state = .decided
-        return .refuse(problem)
+                return (status, try APIRelay.checkAnswerHead(status: status, fields: Array(head.headers)))
+            },
+            bodyRefusal: { head in APIRelay.mayCarryBody(status: head.status) ? nil : .body(onStatus: head.status) }
+        )
     }
 }
 
@@ -148,7 +98,7 @@ final class RelayedAnswerHandler: ChannelInboundHandler, RemovableChannelHandler
     private func perform(_ action: RelayedAnswerReader.Action, context: ChannelHandlerContext) {
         switch action {
         case .none: break
-        case .deliver(let answer): finish(.success(answer), context: context)
+        case .whole(let head, let body): finish(.success(APIAnswer(status: head.status, contentType: head.contentType, body: body)), context: context)
         case .refuse(let problem): finish(.failure(LeafRelay.invalidAnswer(from: cluster, problem)), context: context)
         }
     }

@@ -4,67 +4,16 @@ import NIOHTTP1
 import TetherAPI
 import TetherCore
 
-/// A leaf's reading of the API request its root relays, as a pure state
-/// machine: it takes what NIO's HTTP/1.1 decoder made of the stream and
-/// says when the request is whole and fit to serve, or what is wrong with
-/// it. The root is another cluster: nothing it sends reaches this auth
-/// service unchecked. One request per stream; what follows is never read.
-struct RelayedRequestReader {
-    enum Action {
-        case none
-        case serve(APIRelay.Request, body: ByteBuffer)
-        case refuse(RelayProblem)
-    }
+/// A leaf's reading of the API request its root relays: the root is
+/// another cluster, so nothing it sends reaches this auth service unchecked
+/// (`APIRelay.Request` vets method, path, fields and certificate).
+typealias RelayedRequestReader = RelayedMessageReader<HTTPRequestHead, APIRelay.Request>
 
-    private enum State {
-        case awaitingHead
-        case body(APIRelay.Request, body: ByteBuffer)
-        case decided
-    }
-
-    private var state = State.awaitingHead
-
-    mutating func read(_ part: HTTPServerRequestPart) -> Action {
-        switch (state, part) {
-        case (.decided, _):
-            return .none
-        case (.awaitingHead, .head(let head)):
-            do {
-                let request = try APIRelay.Request(method: head.method.rawValue, uri: head.uri, fields: Array(head.headers))
-                state = .body(request, body: ByteBuffer())
-                return .none
-            } catch {
-                return refuse(error)
-            }
-        case (.body(let request, var body), .body(var chunk)):
-            guard body.readableBytes + chunk.readableBytes <= APIRelay.maximumBody else { return refuse(.bodyTooLarge) }
-            state = .decided  // let `body` be the buffer's only reference while it grows
-            body.writeBuffer(&chunk)
-            state = .body(request, body: body)
-            return .none
-        case (.body(let request, let body), .end):
-            state = .decided
-            return .serve(request, body: body)
-        case (.awaitingHead, _), (.body, .head):
-            return refuse(RelayProblem("its parts came out of order"))
-        }
-    }
-
-    /// The decoder refused the bytes (an unknown method, a malformed field…).
-    mutating func decodingFailed(_ error: any Error) -> Action {
-        if case .decided = state { return .none }
-        return refuse(.malformed("request", RelayProblem.reason(error)))
-    }
-
-    /// The root ended its side of the stream (the decoder has read what came before).
-    mutating func inputClosed() -> Action {
-        if case .decided = state { return .none }
-        return refuse(RelayProblem("the stream ended before the request was complete"))
-    }
-
-    private mutating func refuse(_ problem: RelayProblem) -> Action {
-        state = .decided
-        return .refuse(problem)
+extension RelayedRequestReader {
+    init() {
+        self.init(message: "request", checkHead: { head throws(RelayProblem) in
+            try APIRelay.Request(method: head.method.rawValue, uri: head.uri, fields: Array(head.headers))
+        })
     }
 }
 
@@ -118,7 +67,7 @@ final class RelayedRequestHandler: ChannelInboundHandler, RemovableChannelHandle
         switch action {
         case .none:
             break
-        case .serve(let request, let body):
+        case .whole(let request, let body):
             serve(request, body, context.eventLoop).hop(to: context.eventLoop).assumeIsolated().whenComplete { answer in
                 // A service that failed outright has nothing to say: the stream ends unanswered.
                 guard case .success(let answer) = answer else { return context.close(promise: nil) }
