@@ -50,7 +50,10 @@ public struct ProxyService: Service {
         self.registry = TunnelRegistry(keepalive: configuration.keepalive) { status, online in
             let peer = TunnelPeer(registryID: status.peerID)
             if online, case .leaf(let cluster) = peer { linked.yield(cluster) }
-            onEvent(.tunnel(peer, online: online, remoteAddress: status.remoteAddress))
+            if !online {
+                logger.info("tunnel closed", metadata: ["peer": "\(status.peerID)", "reason": "\(status.closeReason ?? "?")"])
+            }
+            onEvent(.tunnel(peer, online: online, remoteAddress: status.remoteAddress, reason: status.closeReason))
         }
     }
 

@@ -210,16 +210,17 @@ struct ProxyAudit {
         if let loss { events.insert(loss.event(cluster: core.cluster, at: core.clock.now()), at: 0) }
         try core.audit.log.append(events)
         for report in reports {
-            if case .tunnel(.leaf(let cluster), _, _) = report.event { try core.leaves.markSeen(cluster) }
+            if case .tunnel(.leaf(let cluster), _, _, _) = report.event { try core.leaves.markSeen(cluster) }
         }
     }
 
     private func event(_ report: ProxyEvent, at time: Date) throws(TetherError) -> AuditEvent {
         var event = AuditEvent(event: "", time: time, cluster: core.cluster)
         switch report {
-        case .tunnel(let peer, let online, let remoteAddress):
+        case .tunnel(let peer, let online, let remoteAddress, let reason):
             event.event = online ? "tunnel.connect" : "tunnel.disconnect"
             event.remoteAddr = remoteAddress
+            if let reason { event.fields["reason"] = .string(reason) }
             switch peer {
             case .node(let hostID):
                 // The table of `tetherctl audit search` names the node, not just its host ID.

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Testing
@@ -109,7 +110,10 @@ import TetherCore
 
     @Test func deadPathIsNoticedByBothEndsAndTheAgentComesBack() async throws {
         let keepalive = KeepalivePolicy(interval: .milliseconds(100), missedIntervals: 3)
-        let registry = TunnelRegistry(keepalive: keepalive)
+        let closeReasons = NIOLockedValueBox<[String]>([])
+        let registry = TunnelRegistry(keepalive: keepalive) { status, online in
+            if !online { closeReasons.withLockedValue { $0.append(status.closeReason ?? "none") } }
+        }
         let hub = try await startHub(registry: registry, group: group)
         let relay = try await BlackHoleRelay(group: group, targetPort: hub.localAddress!.port!)
         let events = EventLog()
@@ -122,6 +126,8 @@ import TetherCore
         // Neither side sees a FIN or RST: only the keepalive can notice.
         #expect(await eventually { registry.status(of: "node-1") == nil })
         #expect(await eventually { events.disconnects >= 1 })
+        // The proxy says why, for its log and the audit's tunnel.disconnect.
+        #expect(closeReasons.withLockedValue { $0 } == ["tunnel peer sent nothing for 300 ms; closing the tunnel"])
 
         relay.blackHoled.withLockedValue { $0 = false }
         #expect(await eventually { registry.status(of: "node-1") != nil })

@@ -25,8 +25,9 @@ public enum TunnelPeer: Sendable, Hashable {
 /// What the proxy reports for its cluster's audit log.
 public enum ProxyEvent: Sendable, Equatable {
     /// A node's or leaf's tunnel to this proxy came up or went down;
-    /// `remoteAddress` is where it came from (a NAT's address, typically).
-    case tunnel(TunnelPeer, online: Bool, remoteAddress: String?)
+    /// `remoteAddress` is where it came from (a NAT's address, typically);
+    /// `reason` says why it went down.
+    case tunnel(TunnelPeer, online: Bool, remoteAddress: String?, reason: String? = nil)
     /// This (leaf) proxy's own tunnel to a root it trusts came up or went down.
     case rootLink(cluster: String, online: Bool, reason: String?)
     /// A user's connection was routed through a leaf's tunnel: the root

@@ -10,6 +10,8 @@ public struct TunnelStatus: Sendable, Equatable {
     public var connectedAt: Date
     /// The peer's IP address as this proxy sees it (a NAT's, for a device behind one).
     public var remoteAddress: String?
+    /// Why the tunnel went (the error that closed it), once it has.
+    public var closeReason: String?
 }
 
 /// The proxy's end of reverse tunnels: adopts connections whose peer
@@ -21,6 +23,7 @@ public final class TunnelRegistry: Sendable {
         var channel: Channel
         var multiplexer: NIOHTTP2Handler.StreamMultiplexer
         var status: TunnelStatus
+        var closeReason: NIOLockedValueBox<String?>
     }
 
     private let entries = NIOLockedValueBox<[String: Entry]>([:])
@@ -48,14 +51,15 @@ public final class TunnelRegistry: Sendable {
             }
         )
         try sync.addHandler(PingKeepaliveHandler(policy: keepalive))
-        try sync.addHandler(CloseReasonRecorder(into: NIOLockedValueBox(nil)) { [weak self] in
+        let closeReason = NIOLockedValueBox<String?>(nil)
+        try sync.addHandler(CloseReasonRecorder(into: closeReason) { [weak self] in
             // Offline from the keepalive's verdict, not from the end of the TLS close.
             self?.forget(peerID: peerID, channel: channel)
         })
 
         let status = TunnelStatus(peerID: peerID, connectedAt: Date(), remoteAddress: channel.remoteAddress?.ipAddress)
         let replaced = entries.withLockedValue { entries in
-            defer { entries[peerID] = Entry(channel: channel, multiplexer: multiplexer, status: status) }
+            defer { entries[peerID] = Entry(channel: channel, multiplexer: multiplexer, status: status, closeReason: closeReason) }
             return entries[peerID]?.channel
         }
         replaced?.close(promise: nil)
@@ -71,7 +75,9 @@ public final class TunnelRegistry: Sendable {
             // A reconnect may already have replaced this tunnel: keep the new one.
             guard let entry = entries[peerID], entry.channel === channel else { return nil }
             entries[peerID] = nil
-            return entry.status
+            var status = entry.status
+            status.closeReason = entry.closeReason.withLockedValue { $0 } ?? "the connection closed without an error (the peer hung up, or this proxy closed it)"
+            return status
         }
         if let removed { onChange(removed, false) }
     }
