@@ -35,7 +35,7 @@ import Testing
     @Test func resetIsNotCalledRefused() async throws {
         try await withServer(.resetAfterReading) { address in
             let message = try await loginFailure(at: address)
-            #expect(message == "\(address) reset the connection (connection reset); is the proxy listening there and is --proxy right?")
+            #expect(message == "\(address) reset the connection (connection reset); is the proxy listening there, is --proxy right, and does this address hold fewer connections than its limit?")
         }
     }
 

@@ -22,7 +22,8 @@ import TetherTestSupport
                 node("*", evilKey),
                 node("web", honestKey),
             ])
-            let answer = #"{"status":200,"content_type":"application/json","body":"\#(listing.base64EncodedString())"}"#
+            let answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(listing.count)\r\n\r\n"
+                + String(decoding: listing, as: UTF8.self)
             let rogue = try await RogueLeafProxy(leaf: evil, root: hub, answer: answer)
             rogue.start()
             do {

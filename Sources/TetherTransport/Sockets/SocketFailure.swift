@@ -41,7 +41,8 @@ public enum SocketFailure {
         case .refused:
             message = "nothing is listening on \(address) (connection refused); is \(server.role) running and is \(server.setting) right?"
         case .reset:
-            message = "\(address) reset the connection (connection reset); is \(server.role) listening there and is \(server.setting) right?"
+            // A reset too: when the client had already written, the kernel answers that close with RST.
+            message = "\(address) reset the connection (connection reset); \(closedUnansweredQuestion(server))"
         case .timedOut:
             message = "\(address) did not answer in time (timed out); is the host up and reachable through any firewall, and is \(server.setting) right?"
         case .unresolved(let host):
@@ -49,14 +50,18 @@ public enum SocketFailure {
         case .unreachable:
             message = "\(address) cannot be reached from this machine (no route to the host); check the network and \(server.setting)."
         case .closed:
-            // A Tether listener also closes, at accept, connections beyond its per-address cap.
-            message = "\(address) closed the connection before answering; is \(server.role) listening there, is \(server.setting) right, and does this address hold fewer connections than its limit?"
+            message = "\(address) closed the connection before answering; \(closedUnansweredQuestion(server))"
         case .tls(let detail):
             message = "the TLS handshake with \(address) failed (\(detail)); \(server.tlsAdvice ?? "is \(server.role) listening there, and do the clocks agree?")"
         case .other(let detail):
             message = "cannot reach \(server.role) at \(address) (\(detail)); is \(server.setting) right?"
         }
         return TetherError(.unavailable, message)
+    }
+
+    /// A Tether listener closes, at accept, connections beyond its per-address cap.
+    private static func closedUnansweredQuestion(_ server: ServerEndpoint) -> String {
+        "is \(server.role) listening there, is \(server.setting) right, and does this address hold fewer connections than its limit?"
     }
 
     /// Why `service` ("the proxy") cannot listen on `address`, which the
