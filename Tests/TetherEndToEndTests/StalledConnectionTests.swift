@@ -34,12 +34,15 @@ import Testing
 
                 stalled.stopReconnecting()
                 attack.cancelAll()
-                // Every one is closed by the server, none by us. How soon is
-                // asserted on the lifetimes below; this wait only needs to end
-                // (the default deadline, as a loaded run can starve this task).
-                let allClosed = await eventually { stalled.open == 0 }
-                #expect(allClosed, "\(stalled.open) stalled connections still open")
-                if !allClosed { stalled.closeAll() }
+                // Every one is closed by the server, none by us: one still open
+                // when the wait ends is closed here, and its lifetime fails the
+                // deadline check below. (Seen on loaded full runs: this wait
+                // reporting failure although every lifetime was under the
+                // deadline; the lifetimes are the assertion.)
+                if !(await eventually { stalled.open == 0 }) {
+                    stalled.closeAll()
+                    _ = await eventually { stalled.open == 0 }
+                }
                 try await attack.waitForAll()
             }
             #expect(await eventually(timeout: .seconds(60)) { stalledAuth.open == 0 })
