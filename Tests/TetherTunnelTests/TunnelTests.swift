@@ -117,7 +117,10 @@ import TetherCore
         let hub = try await startHub(registry: registry, group: group)
         let relay = try await BlackHoleRelay(group: group, targetPort: hub.localAddress!.port!)
         let events = EventLog()
-        let running = Task { await makeAgent(port: relay.port, group: group, keepalive: keepalive, events: events).run() }
+        // The agent gives up later than the proxy: when it hangs up first, the
+        // relay passes its FIN on and the proxy sees a close, not the silence.
+        let agentKeepalive = KeepalivePolicy(interval: .milliseconds(100), missedIntervals: 15)
+        let running = Task { await makeAgent(port: relay.port, group: group, keepalive: agentKeepalive, events: events).run() }
         defer { running.cancel() }
         #expect(await eventually { registry.status(of: "node-1") != nil })
         let firstConnection = try #require(registry.status(of: "node-1"))
