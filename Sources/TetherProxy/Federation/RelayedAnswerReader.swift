@@ -47,11 +47,9 @@ final class RelayedAnswerHandler: ChannelInboundHandler, RemovableChannelHandler
     /// The encoder and decoder this handler reads and writes through, with
     /// the decoder's head limits; installed on an accepted API stream.
     static func install(on stream: Channel, _ handler: RelayedAnswerHandler) throws {
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        (limits.maxHeaderFieldSize, limits.maxHeaderListSize, limits.maxHeaderFieldCount) = (APIRelay.maximumHead, APIRelay.maximumHead, 64)
         try stream.pipeline.syncOperations.addHandlers([
             HTTPRequestEncoder(),
-            ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)),
+            ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: .relayedHead)),
             handler,
         ])
     }

@@ -83,3 +83,12 @@ struct RelayedMessageReader<RawHead: Equatable, Head> {
         return .refuse(problem)
     }
 }
+
+extension NIOHTTPDecoderLimitConfiguration {
+    /// The head of a relayed message, either way, is bounded by `APIRelay.maximumHead`.
+    static var relayedHead: Self {
+        var limits = Self()
+        (limits.maxHeaderFieldSize, limits.maxHeaderListSize, limits.maxHeaderFieldCount) = (APIRelay.maximumHead, APIRelay.maximumHead, 64)
+        return limits
+    }
+}

@@ -39,10 +39,8 @@ final class RelayedRequestHandler: ChannelInboundHandler, RemovableChannelHandle
     /// The decoder and encoder this handler reads and writes through, with
     /// the decoder's head limits; installed on an accepted API stream.
     static func install(on stream: Channel, _ handler: RelayedRequestHandler) throws {
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        (limits.maxHeaderFieldSize, limits.maxHeaderListSize, limits.maxHeaderFieldCount) = (APIRelay.maximumHead, APIRelay.maximumHead, 64)
         try stream.pipeline.syncOperations.addHandlers([
-            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)),
+            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: .relayedHead)),
             HTTPResponseEncoder(),
             handler,
         ])
