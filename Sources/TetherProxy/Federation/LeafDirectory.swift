@@ -59,11 +59,11 @@ final class LeafDirectory: Sendable {
         registry.status(of: TunnelPeer.leaf(cluster: name).registryID) != nil
     }
 
-    /// The sentence for a leaf without a tunnel; its last-seen time is read
-    /// afresh, as the tunnel may have dropped since the last refresh.
+    /// The sentence for a leaf without a tunnel, from memory: it is said on
+    /// an event loop, where a store read per refused request would be a
+    /// cheap DoS. Its last-seen time is as of the last refresh.
     func offline(_ name: String) -> TetherError {
-        let current = (try? source.leafClusters())?.first { $0.name == name } ?? leaf(named: name)
-        let lastSeen = current?.lastSeen.map { "last seen \($0.formatted(.iso8601))" } ?? "never seen online"
+        let lastSeen = leaf(named: name)?.lastSeen.map { "last seen \($0.formatted(.iso8601))" } ?? "never seen online"
         return TetherError(.unavailable, "cluster \(name) is offline (\(lastSeen)).")
     }
 }
